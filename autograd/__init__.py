@@ -1,0 +1,93 @@
+"""autograd: a scalar reverse-mode automatic differentiation engine with a graph you can see.
+
+>>> from autograd import Value
+>>> x = Value(2.0, label="x")
+>>> y = x * x + 3 * x
+>>> y.backward()
+>>> y.data, x.grad
+(10.0, 7.0)
+"""
+
+from autograd.engine import (
+    Primitive,
+    Value,
+    acos,
+    asin,
+    atan,
+    cos,
+    cosh,
+    dot,
+    enable_grad,
+    erf,
+    exp,
+    expm1,
+    gelu,
+    gradients,
+    is_grad_enabled,
+    leaky_relu,
+    log,
+    log1p,
+    maximum,
+    mean,
+    minimum,
+    no_grad,
+    power,
+    primitive,
+    relu,
+    sigmoid,
+    silu,
+    sin,
+    sinh,
+    softplus,
+    sqrt,
+    square,
+    sum_values,
+    tan,
+    tanh,
+    topological_order,
+)
+from autograd.engine import abs_ as abs  # noqa: F401 - abs(x) on floats and Values
+from autograd.engine import pow_ as pow  # noqa: F401 - pow(x, y) with a Value exponent
+
+sum = sum_values  # autograd.sum(values): many addends as one node
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Primitive",
+    "Value",
+    "acos",
+    "asin",
+    "atan",
+    "cos",
+    "cosh",
+    "dot",
+    "enable_grad",
+    "erf",
+    "exp",
+    "expm1",
+    "gelu",
+    "gradients",
+    "is_grad_enabled",
+    "leaky_relu",
+    "log",
+    "log1p",
+    "maximum",
+    "mean",
+    "minimum",
+    "no_grad",
+    "power",
+    "primitive",
+    "relu",
+    "sigmoid",
+    "silu",
+    "sin",
+    "sinh",
+    "softplus",
+    "sqrt",
+    "square",
+    "sum_values",
+    "tan",
+    "tanh",
+    "topological_order",
+]
