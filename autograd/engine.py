@@ -51,6 +51,7 @@ Operand = Union["Value", Number]
 class _Mode(threading.local):
     grad_enabled: bool = True
     forward_hook: Callable[[Value], None] | None = None
+    backward_hook: Callable[[Value], None] | None = None
     fast: bool = True
 
     def refresh(self) -> None:
@@ -116,6 +117,19 @@ def forward_hook(hook: Callable[[Value], None]) -> Iterator[None]:
     finally:
         _mode.forward_hook = previous
         _mode.refresh()
+
+
+@contextmanager
+def backward_hook(hook: Callable[[Value], None]) -> Iterator[None]:
+    """Call `hook(node)` in this thread's backward passes, right after `node` has pushed its
+    gradient to its parents (used by anomaly checks). Without a hook, backward runs unchecked.
+    """
+    previous = _mode.backward_hook
+    _mode.backward_hook = hook
+    try:
+        yield
+    finally:
+        _mode.backward_hook = previous
 
 
 # ----------------------------------------------------------------------------------------------
@@ -851,6 +865,7 @@ def _run_backward(order: list[Value], root: Value, seed: Operand, create_graph: 
         _backward_recorded(order, root, seed)
         return
     root.grad = root.grad + (seed.data if isinstance(seed, Value) else _to_float(seed, "backward"))
+    hook = _mode.backward_hook
     for node in reversed(order):
         parents = node.parents
         if not parents:
@@ -872,6 +887,8 @@ def _run_backward(order: list[Value], root: Value, seed: Operand, create_graph: 
                     parent.grad += g * partial
         except (ValueError, ZeroDivisionError, OverflowError) as error:
             raise _derivative_error(op, node, error) from None  # type: ignore[arg-type]
+        if hook is not None:
+            hook(node)
 
 
 def _backward_recorded(order: list[Value], root: Value, seed: Operand) -> None:
@@ -879,6 +896,7 @@ def _backward_recorded(order: list[Value], root: Value, seed: Operand) -> None:
     with enable_grad():
         seed_value = seed if isinstance(seed, Value) else _constant(_to_float(seed, "backward"))
         root.grad = seed_value if _is_zero(root.grad) else root.grad + seed_value
+        hook = _mode.backward_hook
         for node in reversed(order):
             parents = node.parents
             if not parents:
@@ -894,6 +912,8 @@ def _backward_recorded(order: list[Value], root: Value, seed: Operand) -> None:
             for parent, partial in zip(parents, partials):
                 contribution = g if (type(partial) is float and partial == 1.0) else g * partial
                 parent.grad = contribution if _is_zero(parent.grad) else parent.grad + contribution
+            if hook is not None:
+                hook(node)
 
 
 def _is_zero(grad: Any) -> bool:
