@@ -443,8 +443,13 @@ class Primitive:
             raise _forward_error(self, operands, error) from None
 
 
+_MISSING: Any = object()
+
+
 class _Unary(Primitive):
-    def __call__(self, x: Any) -> Any:  # type: ignore[override]
+    def __call__(self, x: Any = _MISSING, *extra: Any) -> Any:  # type: ignore[override]
+        if extra or x is _MISSING:
+            raise TypeError(f"{self.name}: takes 1 operand, got {len(extra) + (x is not _MISSING)}")
         if not isinstance(x, Value):
             return self._evaluate((_to_float(x, self.name),), (x,))
         try:
@@ -455,7 +460,10 @@ class _Unary(Primitive):
 
 
 class _Binary(Primitive):
-    def __call__(self, a: Any, b: Any) -> Any:  # type: ignore[override]
+    def __call__(self, a: Any = _MISSING, b: Any = _MISSING, *extra: Any) -> Any:  # type: ignore[override]
+        if extra or b is _MISSING:
+            given = len(extra) + (a is not _MISSING) + (b is not _MISSING)
+            raise TypeError(f"{self.name}: takes 2 operands, got {given}")
         if not isinstance(a, Value):
             if not isinstance(b, Value):
                 if _is_foreign_array(b):
