@@ -8,6 +8,7 @@
 (10.0, 7.0)
 """
 
+from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.engine import (
     Primitive,
     Value,
@@ -48,12 +49,25 @@ from autograd.engine import (
 )
 from autograd.engine import abs_ as abs  # noqa: F401 - abs(x) on floats and Values
 from autograd.engine import pow_ as pow  # noqa: F401 - pow(x, y) with a Value exponent
+from autograd.functional import (
+    GradcheckError,
+    GradcheckReport,
+    grad,
+    gradcheck,
+    gradgradcheck,
+    hessian,
+    numerical_grad,
+    value_and_grad,
+)
 
 sum = sum_values  # autograd.sum(values): many addends as one node
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AnomalyError",
+    "GradcheckError",
+    "GradcheckReport",
     "Primitive",
     "Value",
     "acos",
@@ -61,13 +75,18 @@ __all__ = [
     "atan",
     "cos",
     "cosh",
+    "detect_anomaly",
     "dot",
     "enable_grad",
     "erf",
     "exp",
     "expm1",
     "gelu",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
     "gradients",
+    "hessian",
     "is_grad_enabled",
     "leaky_relu",
     "log",
@@ -76,6 +95,7 @@ __all__ = [
     "mean",
     "minimum",
     "no_grad",
+    "numerical_grad",
     "power",
     "primitive",
     "relu",
@@ -90,4 +110,5 @@ __all__ = [
     "tan",
     "tanh",
     "topological_order",
+    "value_and_grad",
 ]
