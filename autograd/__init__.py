@@ -8,6 +8,7 @@
 (10.0, 7.0)
 """
 
+from autograd import viz
 from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.engine import (
     Primitive,
@@ -59,8 +60,15 @@ from autograd.functional import (
     numerical_grad,
     value_and_grad,
 )
+from autograd.viz import draw, to_dot
+from autograd.viz_html import to_html
 
 sum = sum_values  # autograd.sum(values): many addends as one node
+
+# Seeing a Value: Jupyter shows its diagram, `v.tree()` prints it as text. Attached here so that
+# the engine imports nothing else of the package.
+Value._repr_mimebundle_ = viz.value_mimebundle  # type: ignore[attr-defined]
+Value.tree = viz.text_tree  # type: ignore[attr-defined]
 
 __version__ = "0.1.0"
 
@@ -77,6 +85,7 @@ __all__ = [
     "cosh",
     "detect_anomaly",
     "dot",
+    "draw",
     "enable_grad",
     "erf",
     "exp",
@@ -109,6 +118,8 @@ __all__ = [
     "sum_values",
     "tan",
     "tanh",
+    "to_dot",
+    "to_html",
     "topological_order",
     "value_and_grad",
 ]
