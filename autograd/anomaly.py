@@ -69,7 +69,12 @@ class AnomalyError(FloatingPointError):
         super().__init__(self._message())
 
     def _message(self) -> str:
-        call = _call_text(self.op, self.inputs) if self.op is not None else "an op"
+        if self.op is None:
+            call = "an op"
+        elif self.inputs:
+            call = _call_text(self.op, self.inputs)
+        else:
+            call = self.op
         parts = [f"{self.phase}: {call} failed: {self.detail}"]
         if self.node is not None and self.node.label:
             parts.append(f"node {self.node.label!r}")
@@ -102,13 +107,16 @@ def _finite(x: Any) -> bool:
 
 
 def _user_location(frame: FrameType | None) -> str | None:
-    """'file:line in function' of the innermost frame outside this package's machinery."""
+    """'file:line in function' of the innermost running frame outside this package."""
     while frame is not None:
         if frame.f_globals.get("__name__") not in _OUR_MODULES:
-            code = frame.f_code
-            return f"{code.co_filename}:{frame.f_lineno} in {code.co_name}"
+            return _location(frame, frame.f_lineno)
         frame = frame.f_back
     return None
+
+
+def _location(frame: FrameType, line: int) -> str:
+    return f"{frame.f_code.co_filename}:{line} in {frame.f_code.co_name}"
 
 
 def _path_to_output(node: Value, output: Value) -> list[Value]:
@@ -180,16 +188,19 @@ class _Watcher:
 
     def convert(self, error: BaseException, tb: TracebackType | None) -> AnomalyError | None:
         """The engine's own error (domain, division by zero, overflow) as an AnomalyError."""
-        frames = []
+        frames, lines = [], []
         while tb is not None:
             frames.append(tb.tb_frame)
+            lines.append(tb.tb_lineno)
             tb = tb.tb_next
         if not frames or frames[-1].f_globals.get("__name__") != engine.__name__:
             return None  # raised by the user's code, not by an op
         first_engine = next(
             i for i, fr in enumerate(frames) if fr.f_globals.get("__name__") == engine.__name__
         )
-        where = _user_location(frames[first_engine - 1]) if first_engine else None
+        where = None
+        if first_engine:  # the user's line that called into the engine
+            where = _location(frames[first_engine - 1], lines[first_engine - 1])
         # a backward step that failed: the engine's backward loop holds the node and the output
         for frame in reversed(frames):
             local = frame.f_locals
@@ -210,6 +221,10 @@ class _Watcher:
                 return AnomalyError(
                     "forward", op.name, operands, detail=_strip_call(str(error)), where=where,
                 )
+        # a composed op such as "/", whose message starts with the op: "/: division by zero (...)"
+        op_name, sep, detail = str(error).partition(": ")
+        if sep and op_name and " " not in op_name:
+            return AnomalyError("forward", op_name, (), detail=detail, where=where)
         return AnomalyError("forward", None, (), detail=str(error), where=where)
 
 

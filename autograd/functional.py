@@ -336,6 +336,7 @@ class GradcheckReport:
     order: int
     eps: float
     entries: tuple[GradcheckEntry, ...] = field(default_factory=tuple)
+    point: tuple[tuple[str, float], ...] = ()  # (name, value) of each input
 
     @property
     def ok(self) -> bool:
@@ -356,6 +357,10 @@ class GradcheckReport:
         lines = [
             f"{kind} of {self.function}: backprop vs central differences (eps={self.eps:g}): "
             f"{verdict}",
+        ]
+        if self.point:
+            lines.append("  at " + ", ".join(f"{name} = {x!r}" for name, x in self.point))
+        lines += [
             f"  {'':2}{'derivative':<28} {'backprop':>22} {'numerical':>22} "
             f"{'error':>10} {'allowed':>10}",
         ]
@@ -456,6 +461,7 @@ def gradcheck(
     True
     >>> print(gradcheck(lambda x: x * x, 3.0, raise_exception=False))   # doctest: +ELLIPSIS
     gradient of <lambda>: backprop vs central differences (eps=1e-06): agree
+      at x = 3.0
     ...d/dx (input 0)...6...6...
     """
     _check_eps(eps, "gradcheck")
@@ -469,7 +475,7 @@ def gradcheck(
         GradcheckEntry(f"d/d{shown}", a, n, atol, rtol)
         for (_, shown), a, n in zip(names, analytic, numerical)
     )
-    report = GradcheckReport(_name_of(f), 1, eps, entries)
+    report = GradcheckReport(_name_of(f), 1, eps, entries, tuple(zip(labels, point)))
     return _finish(report, raise_exception)
 
 
@@ -511,5 +517,5 @@ def gradgradcheck(
         for i in range(n)
         for j in range(n)
     )
-    report = GradcheckReport(_name_of(f), 2, eps, entries)
+    report = GradcheckReport(_name_of(f), 2, eps, entries, tuple(zip(labels, point)))
     return _finish(report, raise_exception)
