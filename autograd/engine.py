@@ -43,9 +43,14 @@ Operand = Union["Value", Number]
 # ----------------------------------------------------------------------------------------------
 # Per-thread modes.
 #
-# `fast` is True while the thread records graphs with nothing else switched on; every op reads
-# this one flag and takes the slow path (no_grad, anomaly checks, tracing) only when it is False.
+# `fast` is True while the thread records graphs with nothing else switched on. Reading a
+# thread-local costs as much as a small op, so ops first read the module-wide count
+# `_slow_threads` of threads where `fast` is False: while it is 0 (the usual case) every thread
+# records plainly; otherwise they look up their own mode.
 # ----------------------------------------------------------------------------------------------
+
+_slow_threads = 0
+_slow_threads_lock = threading.Lock()
 
 
 class _Mode(threading.local):
@@ -55,7 +60,12 @@ class _Mode(threading.local):
     fast: bool = True
 
     def refresh(self) -> None:
-        self.fast = self.grad_enabled and self.forward_hook is None
+        global _slow_threads
+        fast = self.grad_enabled and self.forward_hook is None
+        if fast != self.fast:
+            with _slow_threads_lock:
+                _slow_threads += -1 if fast else 1
+            self.fast = fast
 
 
 _mode = _Mode()
@@ -218,12 +228,30 @@ class Value:
     # -- arithmetic: primitives and compositions of them -----------------------------------------
 
     def __add__(self, other: Operand) -> Value:
+        if other.__class__ is Value and not _slow_threads:
+            # The table's `add` for two Values, written out: the most common op in a graph.
+            out = _new_value(Value)
+            out.data = self.data + other.data
+            out.grad = 0.0
+            out.parents = (self, other)
+            out.op = add
+            out.label = None
+            return out
         return add(self, other)
 
     def __radd__(self, other: Number) -> Value:
         return add(other, self)
 
     def __mul__(self, other: Operand) -> Value:
+        if other.__class__ is Value and not _slow_threads:
+            # The table's `mul` for two Values, written out like `add` above.
+            out = _new_value(Value)
+            out.data = self.data * other.data
+            out.grad = 0.0
+            out.parents = (self, other)
+            out.op = mul
+            out.label = None
+            return out
         return mul(self, other)
 
     def __rmul__(self, other: Number) -> Value:
@@ -456,7 +484,15 @@ class _Unary(Primitive):
             data = self.forward(x.data)
         except (ValueError, ZeroDivisionError, OverflowError) as error:
             raise _forward_error(self, (x,), error) from None
-        return _record(self, data, (x,))
+        if _slow_threads:
+            return _record(self, data, (x,))
+        out = _new_value(Value)
+        out.data = data
+        out.grad = 0.0
+        out.parents = (x,)
+        out.op = self
+        out.label = None
+        return out
 
 
 class _Binary(Primitive):
@@ -464,7 +500,7 @@ class _Binary(Primitive):
         if extra or b is _MISSING:
             given = len(extra) + (a is not _MISSING) + (b is not _MISSING)
             raise TypeError(f"{self.name}: takes 2 operands, got {given}")
-        if not isinstance(a, Value):
+        if a.__class__ is not Value and not isinstance(a, Value):
             if not isinstance(b, Value):
                 if _is_foreign_array(b):
                     return NotImplemented
@@ -472,15 +508,23 @@ class _Binary(Primitive):
             if _is_foreign_array(a):
                 return NotImplemented
             a = _constant(_to_float(a, self.name))
-        elif not isinstance(b, Value):
-            if _is_foreign_array(b):
+        elif b.__class__ is not Value and not isinstance(b, Value):
+            if b.__class__ is not float and _is_foreign_array(b):
                 return NotImplemented
             b = _constant(_to_float(b, self.name))
         try:
             data = self.forward(a.data, b.data)
         except (ValueError, ZeroDivisionError, OverflowError) as error:
             raise _forward_error(self, (a, b), error) from None
-        return _record(self, data, (a, b))
+        if _slow_threads:
+            return _record(self, data, (a, b))
+        out = _new_value(Value)
+        out.data = data
+        out.grad = 0.0
+        out.parents = (a, b)
+        out.op = self
+        out.label = None
+        return out
 
 
 def _record(op: Primitive, data: float, parents: tuple[Value, ...]) -> Value:
@@ -489,7 +533,7 @@ def _record(op: Primitive, data: float, parents: tuple[Value, ...]) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = None
-    if _mode.fast:
+    if not _slow_threads or _mode.fast:
         out.parents = parents
         out.op = op
         return out
