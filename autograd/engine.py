@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
+import operator
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -454,14 +455,22 @@ class Primitive:
 
     def apply(self, operands: Sequence[Any]) -> Any:
         """Run the op on a sequence of operands (Values or numbers)."""
-        for x in operands:
+        parents = tuple(operands)
+        for x in parents:
+            if x.__class__ is not Value:
+                break
+        else:  # Values only: the common case, checked without isinstance
+            return _record(self, self._evaluate([p.data for p in parents], parents), parents)
+        for x in parents:
             if isinstance(x, Value):
                 break
         else:  # plain numbers in, a float out
-            return self._evaluate([_to_float(x, self.name) for x in operands], operands)
-        parents = tuple(
-            x if isinstance(x, Value) else _constant(_to_float(x, self.name)) for x in operands
-        )
+            return self._evaluate([_to_float(x, self.name) for x in parents], parents)
+        name = self.name
+        parents = tuple([
+            x if x.__class__ is Value else
+            _constant(x) if x.__class__ is float else _as_value(x, name) for x in parents
+        ])
         return _record(self, self._evaluate([p.data for p in parents], parents), parents)
 
     def _evaluate(self, args: Sequence[float], operands: Sequence[Any]) -> float:
@@ -741,7 +750,7 @@ def _sum_forward(*xs: float) -> float:
 
 def _dot_forward(*ws_and_xs: float) -> float:
     n = len(ws_and_xs) // 2
-    return math.fsum(w * x for w, x in zip(ws_and_xs[:n], ws_and_xs[n:]))
+    return math.fsum(map(operator.mul, ws_and_xs[:n], ws_and_xs[n:]))
 
 
 sum_ = Primitive(
