@@ -931,23 +931,24 @@ def _run_backward(order: list[Value], root: Value, seed: Operand, create_graph: 
         parents = node.parents
         if not parents:
             continue
-        op = node.op
+        op: Primitive = node.op  # type: ignore[assignment]
         g = node.grad
+        arity = op.arity
         try:
-            if op.arity == 1:  # type: ignore[union-attr]
-                (x,) = parents
-                x.grad += g * op.derivative(x.data, node.data)  # type: ignore[union-attr]
-            elif op.arity == 2:  # type: ignore[union-attr]
+            if arity == 2:
                 x, y = parents
-                dx, dy = op.derivative(x.data, y.data, node.data)  # type: ignore[union-attr]
+                dx, dy = op.derivative(x.data, y.data, node.data)
                 x.grad += g * dx
                 y.grad += g * dy
+            elif arity == 1:
+                (x,) = parents
+                x.grad += g * op.derivative(x.data, node.data)
             else:
-                partials = op.derivative(*[p.data for p in parents], node.data)  # type: ignore[union-attr]
+                partials = op.derivative(*[p.data for p in parents], node.data)
                 for parent, partial in zip(parents, partials):
                     parent.grad += g * partial
         except (ValueError, ZeroDivisionError, OverflowError) as error:
-            raise _derivative_error(op, node, error) from None  # type: ignore[arg-type]
+            raise _derivative_error(op, node, error) from None
         if hook is not None:
             hook(node)
 
