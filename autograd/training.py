@@ -38,10 +38,14 @@ __all__ = [
     "StepResult",
     "TrainConfig",
     "TrainResult",
+    "accuracy",
+    "draw_digit",
     "engine_scores",
     "engine_step",
     "load_dataset",
+    "predicted_class",
     "register",
+    "report",
     "train",
 ]
 
@@ -276,7 +280,7 @@ def train(
     config: TrainConfig,
     out: TextIO | None = None,
     err: TextIO | None = None,
-    backend: Backend = DYNAMIC,
+    backend: Backend | None = None,
 ) -> TrainResult:
     """Train as `config` says, printing epoch lines to `out` and the live bar to `err`.
 
@@ -286,6 +290,7 @@ def train(
     """
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
+    backend = backend if backend is not None else DYNAMIC
     config = config.resolved()
     dataset = load_dataset(config.dataset, config.samples, config.noise)
     split = dataset.split
@@ -374,7 +379,9 @@ _ASCII_SHADES = " .:o#"
 
 
 def _shades(stream: TextIO) -> str:
-    encoding = getattr(stream, "encoding", None) or "ascii"
+    encoding = getattr(stream, "encoding", None)
+    if encoding is None:  # an in-memory text buffer holds any character
+        return _UNICODE_SHADES
     try:
         _UNICODE_SHADES.encode(encoding)
     except (UnicodeEncodeError, LookupError):
