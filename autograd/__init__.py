@@ -8,7 +8,7 @@
 (10.0, 7.0)
 """
 
-from autograd import viz
+from autograd import data, losses, nn, optim, viz
 from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.engine import (
     Primitive,
@@ -83,6 +83,7 @@ __all__ = [
     "atan",
     "cos",
     "cosh",
+    "data",
     "detect_anomaly",
     "dot",
     "draw",
@@ -100,11 +101,14 @@ __all__ = [
     "leaky_relu",
     "log",
     "log1p",
+    "losses",
     "maximum",
     "mean",
     "minimum",
+    "nn",
     "no_grad",
     "numerical_grad",
+    "optim",
     "power",
     "primitive",
     "relu",
