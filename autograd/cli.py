@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 # Modules that each add one or more commands.
-COMMAND_MODULES: tuple[str, ...] = ("autograd.demo", "autograd.training")
+COMMAND_MODULES: tuple[str, ...] = ("autograd.demo", "autograd.training", "autograd.graph_command")
 
 
 def build_parser() -> argparse.ArgumentParser:
