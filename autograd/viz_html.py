@@ -480,8 +480,9 @@ def to_html(
         "forward": sum(1 for s in page.steps if s["phase"] == "forward"),
         "backward": sum(1 for s in page.steps if s["phase"] == "backward"),
     }
-    # Numbers travel as formatted text; "</" is escaped so the data cannot close the script.
-    blob = json.dumps(payload, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+    # Numbers travel as formatted text; <, > and & are escaped so no label can end the script.
+    blob = (json.dumps(payload, separators=(",", ":"), allow_nan=False)
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
     heading = title or f"Computational graph of {_display_name(view, root)}"
     assets = resources.files("autograd") / "viz_assets"
     legend = "".join(
