@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import sys
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from types import FrameType, TracebackType
 from typing import Any
@@ -143,6 +143,27 @@ def _path_to_output(node: Value, output: Value) -> list[Value]:
     return [node]
 
 
+def _running_frames(frame: FrameType | None) -> Iterator[FrameType]:
+    while frame is not None:
+        yield frame
+        frame = frame.f_back
+
+
+def _backward_step(frames: Iterable[FrameType]) -> tuple[Value, Value] | None:
+    """(node, output) of the engine's backward loop among `frames`, innermost first, if any.
+
+    Only looked up once something went wrong, so it costs nothing on the healthy path.
+    """
+    for frame in frames:
+        if frame.f_globals.get("__name__") != engine.__name__:
+            continue
+        local = frame.f_locals
+        node, output = local.get("node"), local.get("root")
+        if isinstance(node, Value) and node.op is not None and isinstance(output, Value):
+            return node, output
+    return None
+
+
 class _Watcher:
     """The per-context state: the hooks installed in the engine and what they have seen."""
 
@@ -155,12 +176,24 @@ class _Watcher:
     def on_forward(self, node: Value) -> None:
         if math.isfinite(node.data):
             return
+        caller = sys._getframe(1)
+        op_name = node.op.name if node.op is not None else "an op"
+        step = _backward_step(_running_frames(caller))
+        if step is not None:  # made while recording a gradient (create_graph=True)
+            stepped, output = step
+            raise AnomalyError(
+                "backward", stepped.op.name, stepped.parents,  # type: ignore[union-attr]
+                node=stepped, chain=_path_to_output(stepped, output),
+                detail=f"the recorded gradient step {_call_text(op_name, node.parents)} "
+                f"gave {node.data!r}",
+                where=_user_location(caller),
+            )
         op = node.op.name if node.op is not None else None
         # with no parents recorded (under no_grad) the inputs are unknown
         raise AnomalyError(
             "forward", op, node.parents, node=node,
             detail=f"the result is {node.data!r}",
-            where=_user_location(sys._getframe(1)),
+            where=_user_location(caller),
         )
 
     def on_backward(self, node: Value) -> None:
@@ -202,16 +235,14 @@ class _Watcher:
         if first_engine:  # the user's line that called into the engine
             where = _location(frames[first_engine - 1], lines[first_engine - 1])
         # a backward step that failed: the engine's backward loop holds the node and the output
-        for frame in reversed(frames):
-            local = frame.f_locals
-            node = local.get("node")
-            if isinstance(node, Value) and node.op is not None and "root" in local:
-                output = local["root"]
-                chain = _path_to_output(node, output) if isinstance(output, Value) else [node]
-                return AnomalyError(
-                    "backward", node.op.name, node.parents, node=node, chain=chain,
-                    detail=_strip_call(str(error)), where=where,
-                )
+        step = _backward_step(reversed(frames))
+        if step is not None:
+            node, output = step
+            return AnomalyError(
+                "backward", node.op.name, node.parents,  # type: ignore[union-attr]
+                node=node, chain=_path_to_output(node, output),
+                detail=_strip_call(str(error)), where=where,
+            )
         # a forward step that failed: the innermost frame of a Primitive holds it and its operands
         for frame in reversed(frames):
             local = frame.f_locals

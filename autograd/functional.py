@@ -117,6 +117,20 @@ def _scalar_output(out: Any, f: Callable[..., Any], caller: str) -> Value | floa
     )
 
 
+def _call_on_values(f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any],
+                    caller: str) -> Any:
+    """f(*args, **kwargs), with a hint when f cannot take Values (it used `math`, say)."""
+    try:
+        return f(*args, **kwargs)
+    except TypeError as error:
+        if "Value" not in str(error):
+            raise
+        raise TypeError(
+            f"{caller}: {_name_of(f)} failed on Value arguments ({error}); write it with "
+            "autograd's functions (autograd.exp, autograd.sin, ...), not math's"
+        ) from error
+
+
 def _name_of(f: Callable[..., Any]) -> str:
     return getattr(f, "__name__", None) or type(f).__name__
 
@@ -140,7 +154,7 @@ def _evaluate_and_differentiate(
     nested = _nested(args)
     with enable_grad():
         wrapped, inputs = _wrap(args, positions, caller)
-        out = _scalar_output(f(*wrapped, **kwargs), f, caller)
+        out = _scalar_output(_call_on_values(f, wrapped, kwargs, caller), f, caller)
         results = _derivatives(out, inputs, nested)
     value = out if nested or not isinstance(out, Value) else out.data
     gradient = tuple(results) if isinstance(argnums, tuple) or argnums is None else results[0]
@@ -215,7 +229,7 @@ def hessian(f: Callable[..., Any], argnums: Argnums | None = None) -> Callable[.
         nested = _nested(args)
         with enable_grad():
             wrapped, inputs = _wrap(args, positions, "hessian")
-            out = _scalar_output(f(*wrapped, **kwargs), f, "hessian")
+            out = _scalar_output(_call_on_values(f, wrapped, kwargs, "hessian"), f, "hessian")
             firsts = _derivatives(out, inputs, nested=True)
             return [_derivatives(first, inputs, nested) for first in firsts]
 
@@ -438,7 +452,7 @@ def _backprop_gradient(f: Callable[..., Any], point: Sequence[float], labels: Se
     """d f / d x_i by backprop at `point`, with each input labelled by its name."""
     with enable_grad():
         leaves = [Value(x, label=label) for x, label in zip(point, labels)]
-        out = _scalar_output(f(*leaves), f, caller)
+        out = _scalar_output(_call_on_values(f, leaves, {}, caller), f, caller)
         return _derivatives(out, leaves, nested=False)
 
 

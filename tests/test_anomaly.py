@@ -154,6 +154,18 @@ class TestBackward:
         assert error.chain[0] is m and error.chain[-1] is out
         assert "'x' = 1e-300 got gradient inf" in str(error)
 
+    def test_infinity_while_recording_the_gradient_names_the_step(self):
+        x = Value(1e-300, label="x")
+        m = labelled(x * 1e300, "m")
+        out = labelled(m * 1e300, "out")
+        with pytest.raises(AnomalyError) as caught, detect_anomaly():
+            out.backward(create_graph=True)  # d out / d x = 1e300 * 1e300 overflows
+        error = caught.value
+        assert error.phase == "backward"
+        assert error.node is m
+        assert error.chain == (m, out)
+        assert "gave inf" in str(error)
+
     def test_gradients_are_checked_too(self):
         x = Value(0.0, label="x")
         with pytest.raises(AnomalyError) as caught, detect_anomaly():

@@ -196,6 +196,10 @@ class TestGradcheckFailures:
             [2 * -2.0, 2 * 1.5, 2 * 1.5, 0.0], abs=1e-7
         )
 
+    def test_functions_written_with_math_get_a_hint(self):
+        with pytest.raises(TypeError, match=r"autograd's functions .* not math's"):
+            gradcheck(lambda x: math.sin(x), 1.0)
+
     def test_error_is_an_assertion_error(self):
         with pytest.raises(AssertionError):
             gradcheck(sin_with_wrong_sign, 1.0)
