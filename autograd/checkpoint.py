@@ -62,7 +62,11 @@ class CheckpointError(ValueError):
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """The checked contents of a model file."""
+    """The checked contents of a model file.
+
+    >>> Checkpoint({"n_in": 1}, {"w": 0.5}).metadata
+    {}
+    """
 
     architecture: dict[str, Any]
     parameters: dict[str, float]
@@ -136,7 +140,14 @@ def save_checkpoint(
     parameters: Mapping[str, float],
     metadata: Mapping[str, Any] | None = None,
 ) -> None:
-    """Write a model file atomically (see the module docstring for the layout)."""
+    """Write a model file atomically (see the module docstring for the layout).
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.json")
+    >>> save_checkpoint(path, {"n_in": 2}, {"w.0": 0.1, "w.1": -2.5})
+    >>> load_checkpoint(path).parameters["w.1"]
+    -2.5
+    """
     for name, value in parameters.items():
         if not _is_number(value) or not math.isfinite(value):
             raise ValueError(f"save_checkpoint: parameter {name!r} is not a finite number: "

@@ -208,7 +208,11 @@ def load_digits(scaled: bool = True) -> tuple[Rows, list[int]]:
 
 
 class Split(NamedTuple):
-    """A train/test split of inputs and labels."""
+    """A train/test split of inputs and labels.
+
+    >>> Split([[0.0]], [0], [[1.0]], [1]).test_labels
+    [1]
+    """
 
     train_inputs: Rows
     train_labels: list[int]

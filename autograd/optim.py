@@ -48,7 +48,12 @@ def _check_rate(value: Any, name: str, where: str, upper: float | None = None) -
 
 
 class Optimizer:
-    """Base class: holds the parameters and the learning rate `lr` (schedules change it)."""
+    """Base class: holds the parameters and the learning rate `lr` (schedules change it).
+
+    >>> from autograd import Value
+    >>> opt = SGD([Value(1.0)], lr=0.5); opt.lr = 0.25; opt.lr
+    0.25
+    """
 
     def __init__(self, params: Iterable[Value], lr: float) -> None:
         where = type(self).__name__

@@ -68,7 +68,11 @@ SPLIT_SEED = 0  # the split is fixed, whatever the training seed
 
 @dataclass(frozen=True)
 class Dataset:
-    """A named data set, split into train and test, with its number of classes."""
+    """A named data set, split into train and test, with its number of classes.
+
+    >>> load_dataset("moons", samples=10).n_features
+    2
+    """
 
     name: str
     split: data.Split
@@ -114,7 +118,11 @@ def _dataset_from_description(description: dict[str, Any]) -> Dataset:
 
 @dataclass(frozen=True)
 class StepResult:
-    """What one mini-batch step reports: the batch loss and each example's output scores."""
+    """What one mini-batch step reports: the batch loss and each example's output scores.
+
+    >>> StepResult(0.5, [[1.0, -1.0]]).loss
+    0.5
+    """
 
     loss: float
     scores: list[list[float]]
@@ -126,6 +134,11 @@ def engine_step(
     """Forward the batch through the Value graph, take the loss, and backpropagate.
 
     Leaves the gradients in the parameters' `.grad` for the optimizer.
+
+    >>> model = MLP(2, [2], seed=0)
+    >>> step = engine_step(model, [[1.0, 0.0]], [1], losses.cross_entropy)
+    >>> len(step.scores[0]), model.layers[0].neurons[1].b.grad < 0
+    (2, True)
     """
     outputs = [model(x) for x in inputs]
     loss = loss_fn(outputs, labels)
@@ -134,14 +147,22 @@ def engine_step(
 
 
 def engine_scores(model: MLP, inputs: Sequence[Sequence[float]]) -> list[list[float]]:
-    """The model's outputs for each example, computed without recording a graph."""
+    """The model's outputs for each example, computed without recording a graph.
+
+    >>> engine_scores(MLP(2, [3], seed=0), [[0.0, 0.0]])
+    [[0.0, 0.0, 0.0]]
+    """
     with no_grad():
         return [[o.data for o in model(x)] for x in inputs]
 
 
 @dataclass(frozen=True)
 class Backend:
-    """How a batch is trained and how examples are scored."""
+    """How a batch is trained and how examples are scored.
+
+    >>> DYNAMIC.name
+    'dynamic'
+    """
 
     name: str
     step: Callable[[MLP, Sequence[Sequence[float]], Sequence[int], LossFunction], StepResult]
@@ -175,7 +196,11 @@ DEFAULT_LR = {"adam": 0.01, "sgd": 0.1}
 
 @dataclass
 class TrainConfig:
-    """Every choice of a training run (the `train` command's options)."""
+    """Every choice of a training run (the `train` command's options).
+
+    >>> TrainConfig(dataset="xor").resolved().hidden
+    (16, 16)
+    """
 
     dataset: str = "digits"
     hidden: tuple[int, ...] | None = None
@@ -207,7 +232,7 @@ class TrainConfig:
 
 @dataclass
 class TrainResult:
-    """The outcome of `train`."""
+    """The outcome of `train` (see the module docstring for an example)."""
 
     model: MLP
     dataset: Dataset
@@ -244,14 +269,25 @@ def _make_schedule(config: TrainConfig, optimizer: optim.Optimizer) -> Any:
 
 def accuracy(model: MLP, inputs: Sequence[Sequence[float]], labels: Sequence[int],
              backend: Backend = DYNAMIC) -> float:
-    """The fraction of examples whose predicted class equals the label."""
+    """The fraction of examples whose predicted class equals the label.
+
+    >>> model = MLP(1, [1], output_activation="identity", seed=0)
+    >>> model.layers[0].neurons[0].w[0].data = 1.0
+    >>> accuracy(model, [[2.0], [-2.0], [3.0]], [1, 0, 0])
+    0.6666666666666666
+    """
     scores = backend.scores(model, inputs)
     right = sum(predicted_class(s) == y for s, y in zip(scores, labels))
     return right / len(labels)
 
 
 class Progress:
-    """A one-line progress bar on a terminal; silent when the stream is not one."""
+    """A one-line progress bar on a terminal; silent when the stream is not one.
+
+    >>> import io
+    >>> Progress(io.StringIO(), total=10).live
+    False
+    """
 
     def __init__(self, stream: TextIO, total: int, width: int = 24) -> None:
         self.stream = stream
@@ -287,6 +323,12 @@ def train(
     The model is saved to `config.output` (if set) after every epoch, atomically. On
     Ctrl-C the loop stops; the file keeps the model of the last finished epoch and the
     result says `interrupted`.
+
+    >>> import io
+    >>> result = train(TrainConfig(dataset="xor", samples=40, epochs=1, output=None),
+    ...                out=io.StringIO())
+    >>> result.epochs_done, result.interrupted
+    (1, False)
     """
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
@@ -410,6 +452,11 @@ def report(model: MLP, dataset: Dataset, out: TextIO, backend: Backend = DYNAMIC
     """Print held-out accuracy, a per-class table, the confusion matrix and a few mistakes.
 
     Returns the held-out accuracy.
+
+    >>> import io
+    >>> ds = load_dataset("xor", samples=40)
+    >>> report(MLP(2, [1], seed=0), ds, io.StringIO()) <= 1.0
+    True
     """
     split = dataset.split
     scores = backend.scores(model, split.test_inputs)
@@ -493,7 +540,18 @@ def _decay(text: str) -> float:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    """The `train` command."""
+    """The `train` command: train, report, save; 130 when stopped by Ctrl-C.
+
+    >>> import tempfile, os, contextlib, io
+    >>> from autograd.cli import build_parser
+    >>> path = os.path.join(tempfile.mkdtemp(), "xor.json")
+    >>> args = build_parser().parse_args(["train", "--dataset", "xor", "--samples", "40",
+    ...                                   "--epochs", "1", "--output", path])
+    >>> with contextlib.redirect_stdout(io.StringIO()):
+    ...     status = run_train(args)
+    >>> status
+    0
+    """
     output = args.output if args.output is not None else f"{args.dataset}-mlp.json"
     config = TrainConfig(
         dataset=args.dataset, hidden=args.hidden, activation=args.activation,
@@ -521,7 +579,17 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    """The `evaluate` command."""
+    """The `evaluate` command: reload a model file and report on its held-out data.
+
+    >>> import tempfile, os, contextlib, io
+    >>> from autograd.cli import build_parser
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.json")
+    >>> MLP(2, [1]).save(path, {"dataset": {"name": "moons", "samples": 20}})
+    >>> with contextlib.redirect_stdout(io.StringIO()):
+    ...     status = run_evaluate(build_parser().parse_args(["evaluate", path]))
+    >>> status
+    0
+    """
     try:
         checkpoint = load_checkpoint(args.model)
         model = MLP.load(args.model)
@@ -555,7 +623,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    """Add the `train` and `evaluate` commands."""
+    """Add the `train` and `evaluate` commands.
+
+    >>> from autograd.cli import build_parser
+    >>> build_parser().parse_args(["train", "--hidden", "32,16"]).hidden
+    (32, 16)
+    """
     parser = subparsers.add_parser(
         "train", help="train an MLP on the bundled digits (or a toy set) and report accuracy",
         description="Train a multilayer perceptron with the scalar engine. By default: the "
