@@ -630,6 +630,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     folder = target.parent if str(target.parent) else Path(".")
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
     try:
+        os.chmod(temporary, _file_mode(target))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -640,6 +641,16 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
             os.unlink(temporary)
         raise
     return target
+
+
+def _file_mode(target: Path) -> int:
+    """The mode of the file being replaced, else what a plain open() would give a new file."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 SAVE_FORMATS = ("svg", "png", "dot", "gv", "html")

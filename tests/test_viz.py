@@ -434,6 +434,8 @@ class TestWithoutRenderer:
         monkeypatch.setattr(viz, "find_renderer", lambda: None)
         y, *_ = gate_example()
         assert viz.save(y, tmp_path / "g.gv").read_text() == to_dot(y)
+        (tmp_path / "plain.txt").write_text("")  # the mode a new file gets from open()
+        assert (tmp_path / "g.gv").stat().st_mode == (tmp_path / "plain.txt").stat().st_mode
         assert "<!DOCTYPE html>" in viz.save(y, tmp_path / "g.html").read_text()
         with pytest.raises(ValueError, match="unknown diagram format"):
             viz.save(y, tmp_path / "g.jpeg")
