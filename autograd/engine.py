@@ -487,6 +487,11 @@ class _Unary(Primitive):
     def __call__(self, x: Any = _MISSING, *extra: Any) -> Any:  # type: ignore[override]
         if extra or x is _MISSING:
             raise TypeError(f"{self.name}: takes 1 operand, got {len(extra) + (x is not _MISSING)}")
+        if x.__class__ is float:  # a plain number: e.g. relu's derivative during backward
+            try:
+                return self.forward(x)
+            except (ValueError, ZeroDivisionError, OverflowError) as error:
+                raise _forward_error(self, (x,), error) from None
         if not isinstance(x, Value):
             return self._evaluate((_to_float(x, self.name),), (x,))
         try:
@@ -674,11 +679,11 @@ pow_ = _binary(
     domain="a positive base", doc="x ** y for a Value exponent (base > 0).")
 maximum = _binary(
     "max", lambda x, y: x if x >= y else y,
-    lambda x, y, out: (1.0, 0.0) if x >= y else (0.0, 1.0),  # the larger operand passes through
+    lambda x, y, out: (greater_equal(x, y), 1.0 - greater_equal(x, y)),  # the larger passes
     doc="The larger of x and y (ties go to x).")
 minimum = _binary(
     "min", lambda x, y: x if x <= y else y,
-    lambda x, y, out: (1.0, 0.0) if x <= y else (0.0, 1.0),  # the smaller operand passes through
+    lambda x, y, out: (greater_equal(y, x), 1.0 - greater_equal(y, x)),  # the smaller passes
     doc="The smaller of x and y (ties go to x).")
 
 exp = _unary("exp", math.exp, lambda x, out: out,                       # e^x
@@ -713,10 +718,19 @@ sigmoid = _unary("sigmoid", _sigmoid, lambda x, out: out * (1.0 - out),  # s (1 
                  doc="Logistic sigmoid 1 / (1 + e ** -x), stable for large |x|.")
 softplus = _unary("softplus", _softplus, lambda x, out: sigmoid(x),     # sigmoid x
                   doc="log(1 + e ** x), stable for large |x|.")
-relu = _unary("relu", _relu, lambda x, out: 1.0 if x > 0 else 0.0,      # step; 0 at the kink
+relu = _unary("relu", _relu, lambda x, out: step(x),                    # step x; 0 at the kink
               doc="max(x, 0); its derivative at 0 is taken as 0.")
-abs_ = _unary("abs", abs, lambda x, out: _sign(x),                      # sign x; 0 at 0
+abs_ = _unary("abs", abs, lambda x, out: sign(x),                       # sign x; 0 at 0
               doc="|x|; its derivative at 0 is taken as 0.")
+# Indicators: the derivatives of the kinked ops above, written as ops rather than as `if`s on
+# the data, so a derivative recorded with create_graph=True (or compiled) stays correct for
+# every input. They are flat away from their jumps: derivative 0.
+step = _unary("step", lambda x: 1.0 if x > 0.0 else 0.0, lambda x, out: 0.0,
+              doc="1.0 where x > 0, else 0.0 (relu's derivative).")
+sign = _unary("sign", _sign, lambda x, out: 0.0,
+              doc="1.0, -1.0 or 0.0 by the sign of x (abs's derivative).")
+greater_equal = _binary(">=", lambda x, y: 1.0 if x >= y else 0.0, lambda x, y, out: (0.0, 0.0),
+                        doc="1.0 where x >= y, else 0.0 (max's derivative).")
 erf = _unary("erf", math.erf,
              lambda x, out: (2.0 / math.sqrt(math.pi)) * exp(-(x * x)),  # 2/sqrt(pi) e^(-x^2)
              doc="The error function.")
@@ -740,7 +754,7 @@ def leaky(slope: float) -> _Unary:
     """The primitive leaky_relu with a fixed negative slope (cached)."""
     return _unary(
         f"leaky_relu({slope:g})", lambda x: x if x > 0.0 else slope * x,
-        lambda x, out: 1.0 if x > 0 else slope,                        # 1 above 0, slope below
+        lambda x, out: slope + (1.0 - slope) * step(x),                # 1 above 0, slope below
         doc=f"x above 0, {slope:g} x below.")
 
 
