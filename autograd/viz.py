@@ -366,9 +366,10 @@ def dot_lines(
     if title:
         lines += [f"label={_quote(title)}", "labelloc=t", "fontname=Helvetica"]
     value_grads = False
+    paths = assign_groups(view, groups)
     for i, node in enumerate(view.nodes):
         kind = view.kind(node)
-        name = view.name(node)
+        name = _short_name(view.name(node), paths.get(node))
         g = grads[node]
         grad_text = fmt(g)
         if isinstance(node.grad, Value):
@@ -377,7 +378,7 @@ def dot_lines(
         else:
             grad_cell_label = f"grad {grad_text}"
         shown_grad = f", grad={grad_text}" if show_grad else ""
-        tooltip = f"{name or kind}: data={fmt(node.data)}{shown_grad} ({kind})"
+        tooltip = f"{view.name(node) or kind}: data={fmt(node.data)}{shown_grad} ({kind})"
         cells = []
         if kind == "constant":
             cells.append(f'<td bgcolor="{KIND_COLOURS["constant"]}">{_h(fmt(node.data))}</td>')
@@ -428,10 +429,18 @@ def dot_lines(
         )
     for node in view.boundary:
         lines.append(f'more -> v{view.index[node]}_op [style=dashed color="#999999"]')
-    lines += _cluster_lines(view, assign_groups(view, groups))
+    lines += _cluster_lines(view, paths)
     if legend and (colour or view.params or value_grads):
         lines.append(_legend_line(view, colour, value_grads))
     return [f"\t{line}\n" for line in lines]
+
+
+def _short_name(name: str | None, path: tuple[str, ...] | None) -> str | None:
+    """Inside its cluster, 'layers.0.neurons.1.w.2' is drawn as 'w.2'."""
+    if name is None or not path:
+        return name
+    prefix = ".".join(path) + "."
+    return name[len(prefix):] if name.startswith(prefix) and len(name) > len(prefix) else name
 
 
 def _edge_style(flow: float | None, fmt: Callable[[float], str], size_by_grad: bool) -> str:

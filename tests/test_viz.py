@@ -238,8 +238,10 @@ class TestClusters:
         assert dot.count("subgraph cluster_") == 4  # two layers, a neuron in each
         start = dot.index('label="layers.0"')
         first_neuron = dot[start:dot.index("\n\t}\n", start)]  # up to the top-level brace
-        w0 = node_id(dot, "layers.0.neurons.0.w.0")
+        (w0,) = re.findall(r'(v\d+) \[id="v\d+" shape=plaintext '
+                           r'tooltip="layers.0.neurons.0.w.0:', dot)
         assert re.search(rf"\b{w0}\b", first_neuron)
+        assert "<b>w.0</b>" in dot and "<b>layers.0.neurons.0.w.0</b>" not in dot  # short names
         tanh_ops = [ln.split()[0] for ln in dot.splitlines() if 'label="tanh"' in ln]
         assert re.search(rf"\b{tanh_ops[0]}\b", first_neuron)  # the neuron's own ops join it
         assert not re.search(rf"\b{tanh_ops[1]}\b", first_neuron)
