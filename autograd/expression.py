@@ -77,12 +77,20 @@ _QUOTES = "'\""
 
 
 class ExpressionError(ValueError):
-    """An expression that is broken or not allowed; the message is a single line."""
+    """An expression that is broken or not allowed; the message is a single line.
+
+    >>> isinstance(ExpressionError("x"), ValueError)
+    True
+    """
 
 
 @dataclass(frozen=True)
 class Token:
-    """One token: kind is 'number', 'name', 'op' (+ - * / **), '(', ')', ',' or 'end'."""
+    """One token: kind is 'number', 'name', 'op' (+ - * / **), '(', ')', ',' or 'end'.
+
+    >>> tokenize("1.5")[0]
+    Token(kind='number', text='1.5', column=1, value=1.5)
+    """
 
     kind: str
     text: str

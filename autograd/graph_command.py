@@ -140,7 +140,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    """Add the `graph` command."""
+    """Add the `graph` command.
+
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(); register(parser.add_subparsers())
+    >>> parser.parse_args(["graph", "x*x", "--at", "x=3"]).at
+    ['x=3']
+    """
     parser = subparsers.add_parser(
         "graph",
         help="evaluate an expression, backpropagate, and draw its graph",

@@ -118,7 +118,12 @@ def _pen_width(g: float) -> float:
 
 @dataclass
 class GraphView:
-    """The part of a graph to draw: nodes in topological order with ids from that order."""
+    """The part of a graph to draw: nodes in topological order with ids from that order.
+
+    >>> w = Value(2.0); v = view_of(w * Value(3.0, label="x"), params={"w": w})
+    >>> v.kind(w), v.name(w), v.index[w]
+    ('parameter', 'w', 0)
+    """
 
     root: Value
     nodes: list[Value]
@@ -244,6 +249,10 @@ def assign_groups(view: GraphView, groups: GroupsArg) -> dict[Value, tuple[str, 
 
     Nodes named in `groups` take their group; a node made by an op joins the group of the
     parameters it consumes directly, or else the group shared by all its non-constant parents.
+
+    >>> w = Value(2.0); y = (w * Value(3.0, label="x")).tanh()
+    >>> sorted(assign_groups(view_of(y), {w: "neuron"}).values())
+    [('neuron',), ('neuron',), ('neuron',)]
     """
     if groups is None or groups is False:
         return {}
@@ -351,7 +360,11 @@ def dot_lines(
     size_by_grad: bool = True,
     title: str | None = None,
 ) -> list[str]:
-    """The body statements of the DOT graph, each a tab-indented line (see `to_dot`)."""
+    """The body statements of the DOT graph, each a tab-indented line (see `to_dot`).
+
+    >>> dot_lines(Value(1.0, label="x"))[0].strip()
+    'rankdir=LR'
+    """
     _check_rankdir(rankdir)
     fmt = number_formatter(number_format)
     view = view_of(root, max_nodes=max_nodes, params=params)
@@ -549,7 +562,12 @@ def to_dot(root: Value, **options: Any) -> str:
 
 
 class RendererNotFound(ImportError):
-    """No `dot`-compatible program was found; `.dot` holds the DOT text that was to be drawn."""
+    """No `dot`-compatible program was found; `.dot` holds the DOT text that was to be drawn.
+
+    >>> error = RendererNotFound("digraph autograd {}")
+    >>> "scalar-autograd[render]" in str(error), error.dot
+    (True, 'digraph autograd {}')
+    """
 
     def __init__(self, dot: str, dot_path: Path | None = None) -> None:
         saved = f"; the DOT text was saved to {dot_path}" if dot_path else ""
@@ -562,6 +580,10 @@ def find_renderer() -> str | None:
     """The program that lays out DOT: `dot` on PATH, else `graphviz-pure`, else None.
 
     When only `graphviz-pure` is found, the `graphviz` package is pointed at it.
+
+    >>> found = find_renderer()
+    >>> found is None or found == "dot" or "graphviz-pure" in found
+    True
     """
     if shutil.which("dot"):
         return "dot"
@@ -634,7 +656,12 @@ def _render_dot(dot: str, format: str) -> bytes:
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write `data` to `path` through a temporary file in the same folder and a rename."""
+    """Write `data` to `path` through a temporary file in the same folder and a rename.
+
+    >>> import tempfile, pathlib
+    >>> write_atomic(pathlib.Path(tempfile.mkdtemp()) / "a.txt", b"hello").read_bytes()
+    b'hello'
+    """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
