@@ -283,8 +283,17 @@ class _LoadMethod:
 
     def __get__(self, instance: MLP | None, owner: type[MLP]) -> Callable[..., MLP]:
         if instance is None:
-            return lambda path: owner._from_file(path)
-        return lambda path: instance._load_into(path)
+
+            def load(path: str | os.PathLike[str]) -> MLP:
+                """A new MLP built from a model file written by `save` (checked field by field)."""
+                return owner._from_file(path)
+        else:
+
+            def load(path: str | os.PathLike[str]) -> MLP:
+                """Set this model's weights from a model file of the same architecture."""
+                return instance._load_into(path)
+
+        return load
 
 
 class MLP(Module):
