@@ -203,6 +203,8 @@ class Value:
         self.parents = ()
         self.op = None
         self.label = label
+        if _slow_threads:
+            _announce_leaf(self)
 
     # -- the REPL ------------------------------------------------------------------------------
 
@@ -440,6 +442,9 @@ class Primitive:
         self.derivative = derivative
         self.arity = arity  # 0 means any number of operands
         self.domain = domain
+        # Ops made by a factory (power(n), leaky(slope)) name it and the number they were made with.
+        self.family: str | None = None
+        self.parameter: float | None = None
         self.__name__ = name
         self.__doc__ = doc or forward.__doc__
 
@@ -574,7 +579,17 @@ def _constant(data: float) -> Value:
     out.parents = ()
     out.op = None
     out.label = None
+    if _slow_threads:
+        _announce_leaf(out)
     return out
+
+
+def _announce_leaf(leaf: Value) -> None:
+    # A forward hook with an `on_leaf` method (the tracer of `autograd.compile`) hears of every
+    # leaf made while it is installed: those are constants, not inputs read from outside.
+    hook = _mode.forward_hook
+    if hook is not None and hasattr(hook, "on_leaf"):
+        hook.on_leaf(leaf)
 
 
 def _as_value(x: Any, where: str) -> Value:
@@ -743,19 +758,23 @@ def power(n: float) -> _Unary:
     >>> power(2.0)(Value(3.0)).data
     9.0
     """
-    return _unary(
+    op = _unary(
         f"**{n:g}", _power_forward(n),
         lambda x, out: n * x ** (n - 1.0),                             # n x^(n-1)
         domain="bases that give a real power", doc=f"x ** {n:g}.")
+    op.family, op.parameter = "power", n  # read by autograd.compile to write the op out
+    return op
 
 
 @functools.lru_cache(maxsize=256)
 def leaky(slope: float) -> _Unary:
     """The primitive leaky_relu with a fixed negative slope (cached)."""
-    return _unary(
+    op = _unary(
         f"leaky_relu({slope:g})", lambda x: x if x > 0.0 else slope * x,
         lambda x, out: slope + (1.0 - slope) * step(x),                # 1 above 0, slope below
         doc=f"x above 0, {slope:g} x below.")
+    op.family, op.parameter = "leaky_relu", slope  # read by autograd.compile
+    return op
 
 
 def _sum_forward(*xs: float) -> float:
