@@ -131,15 +131,21 @@ _SPECS: dict[str, _Spec] = {
     "leaky_relu": _Spec(1, lambda s, x: engine.leaky_relu(x, s), (_AWAY_FROM_ZERO,), _SLOPES),
     "abs": _unary(engine.abs_, _AWAY_FROM_ZERO),
     "erf": _unary(engine.erf),
+    # indicators (the derivatives of the kinked ops): flat away from their jumps
+    "step": _unary(engine.step, _AWAY_FROM_ZERO),
+    "sign": _unary(engine.sign, _AWAY_FROM_ZERO),
+    "greater_equal": _Spec(2, lambda p, a, b: engine.greater_equal(a, b), (_WIDE, _WIDE)),
     "sum_values": _Spec(0, lambda p, *xs: engine.sum_values(xs), (_WIDE,)),
     "dot": _Spec(0, lambda p, *xs: engine.dot(xs[: len(xs) // 2], xs[len(xs) // 2:]), (_WIDE,)),
 }
 
 OP_NAMES: tuple[str, ...] = tuple(_SPECS)
-"""The names of every op the strategies cover: all built-in primitives plus sub, div, neg."""
+"""The names of every op the strategies cover: all of the engine's primitives (the indicators
+step, sign and greater_equal included) plus the compositions sub, div and neg."""
 
 _BINARY_NAMES = {"+": "add", "*": "mul", "max": "maximum", "min": "minimum", "pow": "pow",
-                 "sum": "sum_values", "dot": "dot"}
+                 ">=": "greater_equal", "sum": "sum_values", "dot": "dot"}
+_APART = ("maximum", "minimum", "greater_equal")  # two operands kept away from a tie
 
 
 def _resolve(op: str | Primitive | Callable[..., Any]) -> tuple[str, float | None]:
@@ -232,7 +238,7 @@ class OpCase:
 @st.composite
 def _operands(draw: st.DrawFn, name: str, param: float | None) -> tuple[float, ...]:
     spec = _SPECS[name]
-    if name in ("maximum", "minimum"):
+    if name in _APART:
         first = draw(_floats_in(_WIDE))
         gap = draw(st.floats(_KINK_MARGIN, 1.5)) * draw(st.sampled_from((1.0, -1.0)))
         return (first, first + gap)
@@ -245,7 +251,8 @@ def _operands(draw: st.DrawFn, name: str, param: float | None) -> tuple[float, .
 def operands_for(op: str | Primitive | Callable[..., Any]) -> st.SearchStrategy[tuple[float, ...]]:
     """Tuples of operands inside an op's domain, for ops of any number of operands.
 
-    `maximum` and `minimum` get operands at least 0.1 apart (away from the switch).
+    `maximum`, `minimum` and `greater_equal` get operands at least 0.1 apart (away from the
+    switch).
 
     >>> from hypothesis import given, settings
     >>> import autograd
@@ -485,7 +492,7 @@ def expression_graphs(
         args: list[float] = []
         for k, i in enumerate(operands):
             target = None
-            if name in ("maximum", "minimum") and k == 1:
+            if name in _APART and k == 1:
                 gap = draw(st.floats(_KINK_MARGIN, 1.5)) * draw(st.sampled_from((1.0, -1.0)))
                 target = args[0] + gap
             adapter, arg = draw(_operand_into(values[i], spec.domain(k, param), target))
