@@ -275,17 +275,10 @@ class Value:
         return _as_value(other, "-") + (-self)
 
     def __truediv__(self, other: Operand) -> Value:
-        if isinstance(other, Value):
-            return self * _reciprocal(other, self)
-        if _is_foreign_array(other):
-            return NotImplemented
-        divisor = _to_float(other, "/")
-        if divisor == 0.0:
-            raise ZeroDivisionError(f"/: division by zero ({_describe(self)} / {divisor!r})")
-        return self * (1.0 / divisor)
+        return div(self, other)
 
     def __rtruediv__(self, other: Number) -> Value:
-        return _as_value(other, "/") * _reciprocal(self, other)
+        return div(other, self)
 
     def __pow__(self, exponent: Operand) -> Value:
         if isinstance(exponent, Value):
@@ -600,7 +593,7 @@ def _forward_error(op: Primitive, operands: Sequence[Any], error: Exception) -> 
     shown = [_describe(x) if isinstance(x, Value) else repr(x) for x in operands]
     if op.name.startswith("**"):
         call = f"{shown[0]} ** {op.name[2:]}"
-    elif op.name in ("+", "*") and len(shown) == 2:
+    elif op.name in ("+", "*", "/") and len(shown) == 2:
         call = f"{shown[0]} {op.name} {shown[1]}"
     else:
         call = f"{op.name}({', '.join(shown)})"
@@ -670,6 +663,12 @@ def _power_forward(n: float) -> Callable[[float], float]:
     return forward
 
 
+def _divide(x: float, y: float) -> float:
+    if y == 0.0:
+        raise ZeroDivisionError("division by zero")
+    return x / y
+
+
 def _pow_forward(x: float, y: float) -> float:
     if x <= 0.0:
         raise ValueError("the base must be positive when the exponent is a Value")
@@ -688,6 +687,10 @@ mul = _binary(
     "*", lambda x, y: x * y,
     lambda x, y, out: (y, x),                          # d(xy)/dx = y, d(xy)/dy = x
     doc="x * y.")
+div = _binary(
+    "/", _divide,
+    lambda x, y, out: (1.0 / y, -out / y),             # d(x/y)/dx = 1/y, d(x/y)/dy = -x/y^2
+    doc="x / y (a primitive, so Values divide exactly as floats do).")
 pow_ = _binary(
     "pow", _pow_forward,
     lambda x, y, out: (y * x ** (y - 1.0), out * log(x)),  # x^y: y x^(y-1), x^y log x
@@ -797,14 +800,6 @@ dot_ = Primitive(
 
 
 # -- composed ops: no derivative code of their own ------------------------------------------------
-
-
-def _reciprocal(divisor: Value, dividend: Any) -> Value:
-    if divisor.data == 0.0:
-        raise ZeroDivisionError(
-            f"/: division by zero ({_describe(dividend)} / {_describe(divisor)})"
-        )
-    return power(-1.0)(divisor)
 
 
 def leaky_relu(x: Operand, slope: float = 0.01) -> Any:

@@ -98,7 +98,7 @@ def _unary(function: Callable[[Any], Any], domain: Domain = _WIDE) -> _Spec:
 
 
 _SPECS: dict[str, _Spec] = {
-    # arithmetic (sub, div and neg are compositions of the primitives add, mul and power)
+    # arithmetic (sub and neg are compositions of the primitives add and mul)
     "add": _Spec(2, lambda p, a, b: a + b, (_WIDE, _WIDE)),
     "sub": _Spec(2, lambda p, a, b: a - b, (_WIDE, _WIDE)),
     "mul": _Spec(2, lambda p, a, b: a * b, (_WIDE, _WIDE)),
@@ -141,7 +141,7 @@ _SPECS: dict[str, _Spec] = {
 
 OP_NAMES: tuple[str, ...] = tuple(_SPECS)
 """The names of every op the strategies cover: all of the engine's primitives (the indicators
-step, sign and greater_equal included) plus the compositions sub, div and neg."""
+step, sign and greater_equal included) plus the compositions sub and neg."""
 
 _BINARY_NAMES = {"+": "add", "*": "mul", "max": "maximum", "min": "minimum", "pow": "pow",
                  ">=": "greater_equal", "sum": "sum_values", "dot": "dot"}

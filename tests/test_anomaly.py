@@ -89,8 +89,9 @@ class TestForward:
         assert caught.value.op == "exp"
         assert caught.value.inputs == (a,)
         assert isinstance(caught.value.__cause__, OverflowError)
-        with pytest.raises(AnomalyError, match=r"/ failed: division by zero") as caught, \
-                detect_anomaly():
+        with pytest.raises(
+            AnomalyError, match=r"/\('n' = 1.0, 'd' = 0.0\) failed: division by zero"
+        ) as caught, detect_anomaly():
             Value(1.0, label="n") / Value(0.0, label="d")
         assert caught.value.op == "/"
         assert isinstance(caught.value.__cause__, ZeroDivisionError)

@@ -54,12 +54,19 @@ def test_sqrt_of_negative():
 
 
 def test_division_by_zero_names_both_sides():
-    with pytest.raises(ZeroDivisionError, match=r"^/: division by zero \('n' = 1.0 / 'd' = 0.0\)"):
+    with pytest.raises(ZeroDivisionError, match=r"^'n' = 1.0 / 'd' = 0.0: division by zero"):
         Value(1.0, "n") / Value(0.0, "d")
-    with pytest.raises(ZeroDivisionError, match=r"^/: division by zero \(1.0 / 0.0\)"):
-        Value(1.0) / 0
-    with pytest.raises(ZeroDivisionError, match=r"^/: division by zero"):
+    with pytest.raises(ZeroDivisionError, match=r"^'n' = 1.0 / 0.0: division by zero"):
+        Value(1.0, "n") / 0
+    with pytest.raises(ZeroDivisionError, match=r"^2.0 / 0.0: division by zero"):
         2.0 / Value(0.0)
+
+
+def test_division_by_a_value_is_exact_float_division():
+    for x, y in [(1.0, 3.0), (0.1, 0.7), (-5.5, 1e-3)]:
+        assert (Value(x) / Value(y)).data == x / y
+        assert (Value(x) / y).data == x / y
+        assert (x / Value(y)).data == x / y
 
 
 def test_zero_to_a_negative_power():
