@@ -724,7 +724,7 @@ class _Writer:
     def fresh(self, stem: str) -> str:
         """An unused variable name starting with `stem`."""
         name = stem
-        while name in self.used or keyword.iskeyword(name):
+        while name in self.used or keyword.iskeyword(name) or hasattr(builtins, name):
             self.counters[stem] = k = self.counters.get(stem, 0) + 1
             name = f"{stem}{k}"
         self.used.add(name)
@@ -1193,8 +1193,10 @@ class CompiledFunction:
                  batch_args: Sequence[int | str], has_aux: bool) -> None:
         self.f = f
         self.name = getattr(f, "__name__", None) or type(f).__name__
+        # the generated function keeps f's name unless that would hide a name its code uses
         self.function_name = self.name if _IDENTIFIER.match(self.name) and \
-            self.name not in _RESERVED and not keyword.iskeyword(self.name) else "f"
+            self.name not in _RESERVED and not keyword.iskeyword(self.name) and \
+            not hasattr(builtins, self.name) and not self.name.startswith("_") else "f"
         self.parameters = _parameter_names(f)
         self.batch_positions = tuple(sorted({self._position(b) for b in batch_args}))
         self.argnums = argnums
@@ -1328,7 +1330,7 @@ def _argument_names(parameters: list[str] | None, n: int) -> list[str]:
     for i in range(n):
         name = parameters[i] if parameters and i < len(parameters) else f"a{i}"
         if name in _RESERVED or not _IDENTIFIER.match(name) or keyword.iskeyword(name) \
-                or name.startswith("_") or name in names:
+                or name.startswith("_") or hasattr(builtins, name) or name in names:
             name = f"a{i}"
         names.append(name)
     return names
