@@ -928,20 +928,29 @@ def topological_order(root: Value) -> list[Value]:
     >>> [v.op.name if v.op else v.data for v in topological_order(y)]
     [1.0, '*', '+']
     """
+    # Depth first, parents in order. A node is pushed back under a None marker while its
+    # parents are sorted; popping the marker means they all are. The stack holds only nodes
+    # and markers: no per-node tuple or iterator, so a deep graph gives the garbage collector
+    # nothing new to scan.
     order: list[Value] = []
-    seen = {root}
-    stack = [(root, iter(root.parents))]
-    append = order.append
+    visited: set[Value] = set()
+    stack: list[Value | None] = [root]
+    pop, push, append, visit = stack.pop, stack.append, order.append, visited.add
     while stack:
-        node, pending = stack[-1]
-        for parent in pending:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:
-            stack.pop()
-            append(node)
+        node = pop()
+        if node is None:
+            append(pop())  # type: ignore[arg-type]
+        elif node not in visited:
+            visit(node)
+            parents = node.parents
+            if parents:
+                push(node)
+                push(None)
+                for parent in reversed(parents):
+                    if parent not in visited:
+                        push(parent)
+            else:
+                append(node)
     return order
 
 
