@@ -970,14 +970,21 @@ def _run_backward(order: list[Value], root: Value, seed: Operand, create_graph: 
             continue
         op: Primitive = node.op  # type: ignore[assignment]
         g = node.grad
-        arity = op.arity
         try:
-            if arity == 2:
+            if op is add:  # the table's partials of add, (1, 1), without calling for them
+                x, y = parents
+                x.grad += g
+                y.grad += g
+            elif op is mul:  # the table's partials of mul, (y, x), likewise
+                x, y = parents
+                x.grad += g * y.data
+                y.grad += g * x.data
+            elif op.arity == 2:
                 x, y = parents
                 dx, dy = op.derivative(x.data, y.data, node.data)
                 x.grad += g * dx
                 y.grad += g * dy
-            elif arity == 1:
+            elif op.arity == 1:
                 (x,) = parents
                 x.grad += g * op.derivative(x.data, node.data)
             else:
