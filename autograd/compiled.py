@@ -1244,7 +1244,9 @@ class CompiledFunction:
 
     def _program(self, args: Sequence[Any]) -> _Program:
         array = any(hasattr(args[i], "shape") for i in self.batch_positions if i < len(args))
-        key = (array, tuple(_quick_shape(a) for a in args))
+        # a batched argument's shape is that of one sample: any batch size runs the same code
+        key = (array, tuple(_quick_shape(a[0] if i in self.batch_positions and len(a) else a)
+                            for i, a in enumerate(args)))
         program = self._programs.get(key)
         if program is None:
             program = self._compile(args, array)

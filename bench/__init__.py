@@ -1,0 +1,1 @@
+"""Speed and memory benchmarks of the engine, run by hand: `python -m bench.run`."""
