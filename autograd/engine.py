@@ -979,6 +979,16 @@ def _run_backward(order: list[Value], root: Value, seed: Operand, create_graph: 
                 x, y = parents
                 x.grad += g * y.data
                 y.grad += g * x.data
+            elif op is dot_:  # the table's partials of dot: x_i for w_i, then w_i for x_i
+                n = len(parents) // 2
+                ws, xs = parents[:n], parents[n:]
+                for w, x in zip(ws, xs):
+                    w.grad += g * x.data
+                for w, x in zip(ws, xs):
+                    x.grad += g * w.data
+            elif op is sum_:  # the table's partials of sum: 1 for every operand
+                for x in parents:
+                    x.grad += g
             elif op.arity == 2:
                 x, y = parents
                 dx, dy = op.derivative(x.data, y.data, node.data)
