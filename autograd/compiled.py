@@ -207,7 +207,7 @@ class _Trace:
 
 
 def _trace(f: Callable[..., Any], name: str, arguments: list[_Argument], samples: Sequence[Any],
-           has_aux: bool) -> _Trace:
+           has_aux: bool, forward_only: bool = False) -> _Trace:
     """Run f on leaves holding `samples` (one sample of each argument).
 
     An argument given as leaf Values is traced as those very Values (a model's parameters, say,
@@ -238,7 +238,9 @@ def _trace(f: Callable[..., Any], name: str, arguments: list[_Argument], samples
                             ) from error
         aux: Any = None
         aux_shape: Shape = None
-        if has_aux:
+        if forward_only:  # no gradients: any numbers or lists of them, kept as `aux`
+            result = (0.0, result)
+        if has_aux or forward_only:
             if not isinstance(result, (tuple, list)) or len(result) != 2:
                 raise TypeError(f"compile({name}): with has_aux=True the function must return "
                                 "(output, aux)")
@@ -356,12 +358,13 @@ def _dot_groups(order: list[Value], arguments: list[_Argument], batched: set[Val
 def _differentiate(trace: _Trace, name: str, vectorize: bool) -> None:
     """Fill `trace.gradients` with d output / d leaf for the leaves of the wanted arguments."""
     wanted = {leaf for a in trace.arguments if a.wanted for leaf in a.leaves}
-    order = topological_order(trace.output)
+    anchor = Value(0.0)  # one root above the output and the aux values
+    anchor.parents = (trace.output, *(trace.aux or ()))
+    order = topological_order(anchor)[:-1]
     active = _depends_on(order, wanted)
     batched = _depends_on(order, {leaf for a in trace.arguments if a.batched for leaf in a.leaves})
     if vectorize:
-        trace.groups = [g for g in _dot_groups(order, trace.arguments, batched)
-                        if any(m in active for m in g.members)]
+        trace.groups = _dot_groups(order, trace.arguments, batched)
     group_of = {m: g for g in trace.groups for m in g.members}
     finished: dict[int, dict[Value, Value]] = {id(g): {} for g in trace.groups}
     tracer = _Tracer(name)
@@ -472,9 +475,15 @@ def _fsum(args: list[Expr], op: Primitive) -> Expr:
     return f"math.fsum(({', '.join(text for text, _ in args)},))", ATOM
 
 
+def _product(w: Expr, x: Expr) -> str:
+    if x == ("1.0", ATOM):  # w 1 = w, exactly (a bias on its constant input)
+        return w[0]
+    return f"{_wrap(w, MUL)} * {_wrap(x, NEG)}"
+
+
 def _fsum_of_products(args: list[Expr], op: Primitive) -> Expr:
     n = len(args) // 2
-    products = [f"{_wrap(w, MUL)} * {_wrap(x, NEG)}" for w, x in zip(args[:n], args[n:])]
+    products = [_product(w, x) for w, x in zip(args[:n], args[n:])]
     return f"math.fsum(({', '.join(products)},))", ATOM
 
 
@@ -700,8 +709,9 @@ class _Writer:
     """
 
     def __init__(self, trace: _Trace, mode: str, function_name: str, name: str,
-                 many: bool) -> None:
+                 many: bool, forward_only: bool = False) -> None:
         self.trace = trace
+        self.forward_only = forward_only  # return the outputs only, no gradients
         self.mode = mode
         self.array = mode == "array"
         self.function_name = function_name
@@ -1053,6 +1063,7 @@ class _Writer:
         if self.mode == "scalar":
             body += self.statements("before", "# forward", "# backward: g_v is d(output)/d(v)")
             value = f"({out}, {self.aux_source()})" if self.trace.aux is not None else out
+            self.outputs = self.aux_source() if self.forward_only else ""
             return self.function(body, value, [self.gradient(a) for a in arguments if a.wanted])
         body.append(f"B = len({batch[0].name})")
         per_sample_grads = [a for a in batch if a.wanted]
@@ -1079,6 +1090,7 @@ class _Writer:
             body += ["# the samples", head] + ["    " + line for line in loop]
             body += self.statements("after", "# sums over the batch")
             value = "(outputs, extras)" if self.trace.aux is not None else "outputs"
+            self.outputs = "extras"
             return self.function(body, value, results)
         for a in batch:
             if a.shape is None:
@@ -1095,6 +1107,7 @@ class _Writer:
         value = f"_per_sample({out}, B)"
         if self.trace.aux is not None:
             value = f"({value}, {self.aux_source()})"
+            self.outputs = self.aux_source() if self.forward_only else ""
         return self.function(body, value, results)
 
     def aux_source(self) -> str:
@@ -1127,7 +1140,10 @@ class _Writer:
         result = ", ".join(gradients)
         if len(gradients) != 1 or self.many:
             result = f"({result}{',' if len(gradients) == 1 else ''})"
-        body.append(f"return {value}, {result}")
+        if self.forward_only:
+            body.append(f"return {self.outputs}")
+        else:
+            body.append(f"return {value}, {result}")
         names = ", ".join(a.name for a in self.trace.arguments)
         return "\n".join([f"def {self.function_name}({names}):"] +
                          ["    " + line for line in body])
@@ -1303,11 +1319,11 @@ class CompiledFunction:
                       i in batched, i in wanted)
             for i, (name, sample) in enumerate(zip(names, samples))
         ]
-        trace = _trace(self.f, self.name, arguments, samples, self.has_aux)
+        trace = _trace(self.f, self.name, arguments, samples, self.has_aux, not wanted)
         _merge_duplicates(trace)
         _differentiate(trace, self.name, vectorize=mode == "array")
         _merge_duplicates(trace)
-        writer = _Writer(trace, mode, self.function_name, self.name, many)
+        writer = _Writer(trace, mode, self.function_name, self.name, many, not wanted)
         return writer.write(), writer
 
     def __repr__(self) -> str:
@@ -1347,7 +1363,7 @@ def _wanted(argnums: int | tuple[int, ...] | None, n: int, batched: set[int],
                              "to return with argnums")
         return wanted
     positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    for p in positions:
+    for p in positions:  # () asks for no gradient: the outputs alone
         if isinstance(p, bool) or not isinstance(p, int) or not -n <= p < n:
             raise ValueError(f"compile({name}): argnums {argnums!r} does not fit {n} "
                              "argument(s)")
