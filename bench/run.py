@@ -18,11 +18,11 @@ from __future__ import annotations
 import argparse
 import datetime
 import gc
+import importlib.metadata
 import math
 import os
 import platform
 import statistics
-import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
@@ -71,6 +71,7 @@ def timed(forward: Callable[[], Any], backward: Callable[[Any], Any] | None, rep
         if backward is not None:
             backward(state)
         end = time.perf_counter()
+        del state  # the next run starts with no graph alive
         totals.append(end - start)
         forwards.append(middle - start)
         backwards.append(end - middle)
@@ -506,9 +507,8 @@ def machine() -> str:
         pass
     versions = [f"Python {platform.python_version()}"]
     for name in ("numpy", "micrograd", "torch"):
-        module = others.optional(name)
-        if module is not None:
-            versions.append(f"{name} {getattr(module, '__version__', '?')}")
+        if others.optional(name) is not None:
+            versions.append(f"{name} {importlib.metadata.version(name)}")
     return (f"{datetime.date.today().isoformat()}, {cpu}, {os.cpu_count()} cores, "
             f"{platform.system()}; {', '.join(versions)}")
 
@@ -533,8 +533,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unknown workloads {unknown}; choose from {', '.join(WORKLOADS)}")
     repeat = 3 if args.quick else args.repeat
     show = print_markdown if args.markdown else print_text
-    print(f"machine: {machine()}")
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 1000))
+    print(f"machine: {machine()}")  # imports the optional engines, then:
+    # Objects alive before the benchmarks start (the interpreter's, numpy's, PyTorch's) are
+    # moved out of the collector's sight, so its full collections scan only what the
+    # benchmarks build; otherwise a large library in the same process slows every one of them.
+    gc.collect()
+    gc.freeze()
     # one workload at a time, its garbage collected before the next
     if "mlp" in chosen:
         show(mlp_step(repeat))
