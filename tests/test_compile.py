@@ -236,6 +236,23 @@ def test_a_batched_network_becomes_matrix_products_and_agrees():
         assert_close(g, p.grad)
 
 
+def test_the_forward_pass_alone_returns_any_outputs():
+    np = require("numpy", "fast")
+    model = MLP(3, [4, 2], seed=1)
+    params = model.parameters()
+    points = [[0.5, -1.0, 2.0], [0.0, 0.25, -0.5], [1.5, 1.0, 0.0]]
+    expected = [[v.data for v in model(x)] for x in points]
+    scores = compile(lambda ps, x: model(x), argnums=())
+    assert scores(params, points[0]) == expected[0]
+    batched = compile(lambda ps, x: model(x), argnums=(), batch_args=["x"])
+    assert batched(params, points) == expected
+    array = batched(params, np.array(points))
+    assert array.shape == (3, 2)
+    for row, want in zip(array.tolist(), expected):
+        assert row == pytest.approx(want, rel=1e-12)
+    assert "backward" not in batched.source
+
+
 def test_batched_arguments_must_have_the_same_length():
     compiled = compile(squared_error, batch_args=["x", "y"])
     with pytest.raises(ValueError, match="differ in length"):
