@@ -364,7 +364,7 @@ class Value:
         >>> x.grad                           # 6 x
         18.0
         """
-        _run_backward(topological_order(self), self, grad, create_graph)
+        _run_backward(_backward_order(self), self, grad, create_graph)
 
     def zero_grad(self) -> None:
         """Set `.grad` to 0.0 on every node of the graph that ends here.
@@ -954,11 +954,53 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def _run_backward(order: list[Value], root: Value, seed: Operand, create_graph: bool) -> None:
-    # Nodes made by ops restart from zero, so a repeated pass adds to leaves only.
+_SORTED = object()  # marks a node in `_backward_order` whose parents are all in the order
+
+
+def _backward_order(root: Value) -> list[Value]:
+    """The nodes made by ops that `root` depends on, parents first, each grad reset to 0.0
+    (nodes made by ops restart from zero, so a repeated pass adds to leaves only).
+
+    `topological_order` without the leaves, and without its set of visited nodes: while
+    sorting, a node's `grad` marks it (None while its parents are being sorted, _SORTED
+    after), and the reset to 0.0 erases the marks.
+    """
+    order: list[Value] = []
+    if not root.parents:
+        return order
+    stack: list[Value | None] = [root]
+    pop, push, append = stack.pop, stack.append, order.append
+    try:
+        while stack:
+            node = pop()
+            if node is None:
+                node = pop()
+                node.grad = _SORTED  # type: ignore[union-attr]
+                append(node)  # type: ignore[arg-type]
+                continue
+            mark = node.grad
+            if mark is None or mark is _SORTED:
+                continue
+            node.grad = None
+            push(node)
+            push(None)
+            for parent in reversed(node.parents):
+                if parent.parents:
+                    mark = parent.grad
+                    if mark is not None and mark is not _SORTED:
+                        push(parent)
+    except BaseException:  # interrupted: erase the marks (on sorted nodes and on the stack)
+        for marked in (*order, *stack):
+            if marked is not None and (marked.grad is None or marked.grad is _SORTED):
+                marked.grad = 0.0
+        raise
     for node in order:
-        if node.parents:
-            node.grad = 0.0
+        node.grad = 0.0
+    return order
+
+
+def _run_backward(order: list[Value], root: Value, seed: Operand, create_graph: bool) -> None:
+    # The caller has reset the gradients of the nodes made by ops (`_backward_order` does).
     if create_graph:
         _backward_recorded(order, root, seed)
         return
