@@ -616,7 +616,7 @@ class _Lanes:
     exact: bool = True      # the matrix has no other rows
 
 
-def _find_lanes(order: list[Value], trace: _Trace, batched: set[Value], writer: _Writer
+def _find_lanes(order: list[Value], trace: _Trace, batched: set[Value]
                 ) -> dict[Value, tuple[_Lanes, int]]:
     """Per-sample values grouped into lanes: the members of each dot group, the inputs' rows of
     each group's input gradient, the per-sample vector arguments, and, grown from those, any
@@ -645,13 +645,13 @@ def _find_lanes(order: list[Value], trace: _Trace, batched: set[Value], writer: 
             if node in lane_of or not _elementwise(node.op) or node not in batched:
                 continue
             key: list[Any] = [node.op]
-            lane = None
+            lane = size = None
             for parent in node.parents:
                 if parent in lane_of:
                     lanes, j = lane_of[parent]
-                    if lane is not None and j != lane:
-                        break
-                    lane = j
+                    if lane is not None and (j != lane or len(lanes.members) != size):
+                        break  # operands from different rows, or matrices of other heights
+                    lane, size = j, len(lanes.members)
                     key.append(lanes)
                 else:
                     key.append(parent)  # the same for every lane (a number, or one per sample)
@@ -662,7 +662,7 @@ def _find_lanes(order: list[Value], trace: _Trace, batched: set[Value], writer: 
                 if signature in blocked:
                     continue
                 candidates.setdefault(signature, {})[lane] = node
-                sizes[signature] = len(next(k for k in key[1:] if isinstance(k, _Lanes)).members)
+                sizes[signature] = size  # type: ignore[assignment]
         new = [s for s, found in candidates.items()
                if len(found) == sizes[s] and sorted(found) == list(range(sizes[s]))]
         for s in candidates:
@@ -712,6 +712,7 @@ class _Writer:
                  many: bool, forward_only: bool = False) -> None:
         self.trace = trace
         self.forward_only = forward_only  # return the outputs only, no gradients
+        self.outputs = ""  # what a forward-only function returns
         self.mode = mode
         self.array = mode == "array"
         self.function_name = function_name
@@ -771,7 +772,7 @@ class _Writer:
                     self.batched.add(node)
                 if any(p in self.after for p in node.parents):
                     self.after.add(node)
-        self.lanes = _find_lanes(order, trace, self.batched, self) if self.array else {}
+        self.lanes = _find_lanes(order, trace, self.batched) if self.array else {}
         self.group_of = {m: g for g in trace.groups for m in g.members}
         entries = {node: self.entry(node) for node in order if node.parents}
 
