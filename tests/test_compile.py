@@ -253,6 +253,19 @@ def test_the_forward_pass_alone_returns_any_outputs():
     assert "backward" not in batched.source
 
 
+def test_without_numpy_the_error_names_the_extra(monkeypatch):
+    np = require("numpy", "fast")
+    import autograd.compiled as compiled_module
+
+    def no_numpy(name):
+        raise ImportError(name)
+
+    monkeypatch.setattr(compiled_module.importlib, "import_module", no_numpy)
+    compiled = compile(squared_error, batch_args=["x", "y"])
+    with pytest.raises(ImportError, match=r"scalar-autograd\[fast\]"):
+        compiled(WEIGHTS, np.array([[1.0, 2.0]]), np.array([1.0]))
+
+
 def test_batched_arguments_must_have_the_same_length():
     compiled = compile(squared_error, batch_args=["x", "y"])
     with pytest.raises(ValueError, match="differ in length"):
