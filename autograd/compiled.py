@@ -1359,7 +1359,7 @@ def _wanted(argnums: int | tuple[int, ...] | None, n: int, batched: set[int],
             name: str) -> set[int]:
     if argnums is None:
         wanted = {i for i in range(n) if i not in batched}
-        if not wanted:
+        if not wanted and batched:
             raise ValueError(f"compile({name}): every argument is batched; say which gradients "
                              "to return with argnums")
         return wanted
@@ -1399,7 +1399,10 @@ def compile(f: Callable[..., Any], *, argnums: int | tuple[int, ...] | None = No
 
     `batch_args` names the arguments (by name or position) that hold one entry per sample;
     then the value is the list (or, for numpy input, the array) of per-sample outputs, and
-    the gradients are summed over the samples. With `has_aux=True`, `f` returns
+    the gradients are summed over the samples (for numpy input, a list argument's gradient is
+    a numpy array of its shape). The first call for each shape of arguments traces and
+    compiles; pass leaf Values that `f` reaches on its own (a model's parameters) in that
+    call, numbers or arrays of the same shape after. With `has_aux=True`, `f` returns
     `(output, aux)` and the value is `(output, aux)` (aux: numbers or lists of them, per
     sample when batched), with gradients of the output only.
 
