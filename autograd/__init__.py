@@ -10,6 +10,11 @@
 
 from autograd import data, losses, nn, optim, viz
 from autograd.anomaly import AnomalyError, detect_anomaly
+from autograd.compiled import (
+    CompiledFunction,
+    TraceError,
+    compile,  # noqa: F401 - autograd.compile(f); not star-exported
+)
 from autograd.engine import (
     Primitive,
     Value,
@@ -25,6 +30,7 @@ from autograd.engine import (
     expm1,
     gelu,
     gradients,
+    greater_equal,
     is_grad_enabled,
     leaky_relu,
     log,
@@ -37,12 +43,14 @@ from autograd.engine import (
     primitive,
     relu,
     sigmoid,
+    sign,
     silu,
     sin,
     sinh,
     softplus,
     sqrt,
     square,
+    step,
     sum_values,
     tan,
     tanh,
@@ -74,9 +82,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError",
+    "CompiledFunction",
     "GradcheckError",
     "GradcheckReport",
     "Primitive",
+    "TraceError",
     "Value",
     "acos",
     "asin",
@@ -96,6 +106,7 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "gradients",
+    "greater_equal",
     "hessian",
     "is_grad_enabled",
     "leaky_relu",
@@ -113,12 +124,14 @@ __all__ = [
     "primitive",
     "relu",
     "sigmoid",
+    "sign",
     "silu",
     "sin",
     "sinh",
     "softplus",
     "sqrt",
     "square",
+    "step",
     "sum_values",
     "tan",
     "tanh",

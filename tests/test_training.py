@@ -83,7 +83,7 @@ class TestInterrupt:
         monkeypatch.setattr(training, "DYNAMIC", _interrupting(at_epoch=2, at_batch=1))
         path = tmp_path / "m.json"
         status = main(["train", "--dataset", "moons", "--samples", "60", "--epochs", "4",
-                       "--output", str(path)])
+                       "--engine", "dynamic", "--output", str(path)])
         assert status == 130
         assert f"interrupted: {path} holds the model after epoch 1" in capsys.readouterr().err
         assert load_checkpoint(path).metadata["epoch"] == 1
@@ -91,7 +91,8 @@ class TestInterrupt:
     def test_interrupt_in_the_first_epoch_saves_nothing(self, tmp_path, monkeypatch, capsys):
         monkeypatch.setattr(training, "DYNAMIC", _interrupting(at_epoch=1, at_batch=1))
         path = tmp_path / "m.json"
-        status = main(["train", "--dataset", "moons", "--samples", "60", "--output", str(path)])
+        status = main(["train", "--dataset", "moons", "--samples", "60", "--engine", "dynamic",
+                       "--output", str(path)])
         assert status == 130
         assert "nothing saved" in capsys.readouterr().err
         assert not path.exists()
