@@ -72,3 +72,14 @@ def test_primitive_needs_partials():
 def test_declared_primitive_checks_operand_count():
     with pytest.raises(TypeError, match=r"divide: takes 2 operands, got 1"):
         divide(Value(1.0))
+
+
+def test_declared_primitive_appears_in_diagrams_and_compiles():
+    x = Value(0.3, "x")
+    y = my_softplus(x * 2.0)
+    y.backward()
+    assert "my_softplus" in ag.to_dot(y)
+    compiled = ag.compile(lambda v: my_softplus(v * 2.0))
+    value, (dx,) = compiled(0.3)
+    assert value == y.data
+    assert dx == pytest.approx(x.grad, rel=1e-12)
