@@ -472,7 +472,7 @@ def _pattern(text: str, precedence: int) -> Spelling:
 
 
 def _fsum(args: list[Expr], op: Primitive) -> Expr:
-    return f"math.fsum(({', '.join(text for text, _ in args)},))", ATOM
+    return f"_fsum(({', '.join(text for text, _ in args)},))", ATOM
 
 
 def _product(w: Expr, x: Expr) -> str:
@@ -484,7 +484,7 @@ def _product(w: Expr, x: Expr) -> str:
 def _fsum_of_products(args: list[Expr], op: Primitive) -> Expr:
     n = len(args) // 2
     products = [_product(w, x) for w, x in zip(args[:n], args[n:])]
-    return f"math.fsum(({', '.join(products)},))", ATOM
+    return f"_fsum(({', '.join(products)},))", ATOM
 
 
 def _array_sum(args: list[Expr], op: Primitive) -> Expr:
@@ -560,7 +560,8 @@ def _numpy() -> Any:
 
 def _namespace(array: bool, helpers: dict[str, Primitive], constants: dict[str, Any]
                ) -> dict[str, Any]:
-    names: dict[str, Any] = {"math": math, "_sign": engine._sign, "_sigmoid": engine._sigmoid,
+    names: dict[str, Any] = {"math": math, "_fsum": engine._fsum,
+                             "_sign": engine._sign, "_sigmoid": engine._sigmoid,
                              "_softplus": engine._softplus, "__builtins__": builtins}
     if not array:
         names.update((name, op.forward) for name, op in helpers.items())

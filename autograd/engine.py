@@ -168,7 +168,12 @@ def _to_float(x: Any, where: str) -> float:
 
 
 def _is_foreign_array(x: Any) -> bool:
-    # Arrays (numpy and the like) get the chance to broadcast an op over a Value themselves.
+    # Arrays (numpy and the like) get the chance to broadcast an operator over a Value
+    # themselves: the operator methods return NotImplemented for them. Called as functions
+    # (`maximum(v, array)`), ops raise a TypeError instead.
+    cls = x.__class__
+    if cls is float or cls is int or cls is Value:
+        return False
     return hasattr(x, "__array_ufunc__") and not isinstance(x, numbers.Real)
 
 
@@ -240,9 +245,13 @@ class Value:
             out.op = add
             out.label = None
             return out
+        if _is_foreign_array(other):
+            return NotImplemented
         return add(self, other)
 
     def __radd__(self, other: Number) -> Value:
+        if _is_foreign_array(other):
+            return NotImplemented
         return add(other, self)
 
     def __mul__(self, other: Operand) -> Value:
@@ -255,9 +264,13 @@ class Value:
             out.op = mul
             out.label = None
             return out
+        if _is_foreign_array(other):
+            return NotImplemented
         return mul(self, other)
 
     def __rmul__(self, other: Number) -> Value:
+        if _is_foreign_array(other):
+            return NotImplemented
         return mul(other, self)
 
     def __neg__(self) -> Value:
@@ -272,12 +285,18 @@ class Value:
         return self + (-_as_value(other, "-"))
 
     def __rsub__(self, other: Number) -> Value:
+        if _is_foreign_array(other):
+            return NotImplemented
         return _as_value(other, "-") + (-self)
 
     def __truediv__(self, other: Operand) -> Value:
+        if _is_foreign_array(other):
+            return NotImplemented
         return div(self, other)
 
     def __rtruediv__(self, other: Number) -> Value:
+        if _is_foreign_array(other):
+            return NotImplemented
         return div(other, self)
 
     def __pow__(self, exponent: Operand) -> Value:
@@ -288,6 +307,8 @@ class Value:
         return power(_to_float(exponent, "**"))(self)
 
     def __rpow__(self, base: Number) -> Value:
+        if _is_foreign_array(base):
+            return NotImplemented
         return pow_(base, self)
 
     def __abs__(self) -> Value:
@@ -514,15 +535,9 @@ class _Binary(Primitive):
             raise TypeError(f"{self.name}: takes 2 operands, got {given}")
         if a.__class__ is not Value and not isinstance(a, Value):
             if not isinstance(b, Value):
-                if _is_foreign_array(b):
-                    return NotImplemented
                 return self._evaluate((_to_float(a, self.name), _to_float(b, self.name)), (a, b))
-            if _is_foreign_array(a):
-                return NotImplemented
             a = _constant(_to_float(a, self.name))
         elif b.__class__ is not Value and not isinstance(b, Value):
-            if b.__class__ is not float and _is_foreign_array(b):
-                return NotImplemented
             b = _constant(_to_float(b, self.name))
         try:
             data = self.forward(a.data, b.data)
@@ -761,9 +776,11 @@ def power(n: float) -> _Unary:
     >>> power(2.0)(Value(3.0)).data
     9.0
     """
+    n = _to_float(n, "power")
     op = _unary(
         f"**{n:g}", _power_forward(n),
-        lambda x, out: n * x ** (n - 1.0),                             # n x^(n-1)
+        (lambda x, out: 0.0) if n == 0.0 else                          # x^0 = 1: flat
+        (lambda x, out: n * x ** (n - 1.0)),                           # n x^(n-1)
         domain="bases that give a real power", doc=f"x ** {n:g}.")
     op.family, op.parameter = "power", n  # read by autograd.compile to write the op out
     return op
@@ -780,13 +797,21 @@ def leaky(slope: float) -> _Unary:
     return op
 
 
+def _fsum(xs: Sequence[float]) -> float:
+    """The correctly rounded sum; with infinities (or beyond the float range), IEEE's sum."""
+    try:
+        return math.fsum(xs)
+    except (ValueError, OverflowError):  # inf - inf, or an intermediate overflow
+        return sum(xs)
+
+
 def _sum_forward(*xs: float) -> float:
-    return math.fsum(xs)
+    return _fsum(xs)
 
 
 def _dot_forward(*ws_and_xs: float) -> float:
     n = len(ws_and_xs) // 2
-    return math.fsum(map(operator.mul, ws_and_xs[:n], ws_and_xs[n:]))
+    return _fsum(list(map(operator.mul, ws_and_xs[:n], ws_and_xs[n:])))
 
 
 sum_ = Primitive(
@@ -899,8 +924,14 @@ def primitive(*partials: Callable[..., Any], name: str | None = None) -> Callabl
     if not partials:
         raise TypeError("primitive: give one partial derivative per operand")
 
-    def declare(forward: Callable[..., float]) -> Primitive:
-        op_name = name or getattr(forward, "__name__", "primitive")
+    def declare(user_forward: Callable[..., float]) -> Primitive:
+        op_name = name or getattr(user_forward, "__name__", "primitive")
+
+        def forward(*xs: float) -> float:
+            result = user_forward(*xs)
+            return result if type(result) is float else _to_float(result, f"{op_name} (its result)")
+
+        forward.__doc__ = user_forward.__doc__
         if len(partials) == 1:
             (only,) = partials
             return _Unary(op_name, forward, lambda x, out: only(x), 1, doc=forward.__doc__)
@@ -1089,6 +1120,11 @@ def gradients(output: Value, inputs: Sequence[Value], *, create_graph: bool = Fa
     >>> gradients(dx, [x])
     [12.0]
     """
+    if not isinstance(output, Value):
+        raise TypeError(f"gradients: the output must be a Value, got {_describe(output)}")
+    for position, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(f"gradients: inputs[{position}] must be a Value, got {_describe(x)}")
     order = topological_order(output)
     members = set(order)
     saved = [node.grad for node in order]

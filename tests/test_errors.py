@@ -143,3 +143,50 @@ class TestNanAndInf:
 def test_wrong_number_of_operands_for_a_binary_op():
     with pytest.raises(TypeError, match=r"^max: takes 2 operands, got 3"):
         ag.maximum(1.0, 2.0, 3.0)
+
+
+def test_sums_of_infinities_follow_ieee_like_addition():
+    inf = math.inf
+    assert math.isnan(ag.sum_values([Value(inf), Value(-inf)]).data)
+    assert ag.sum_values([Value(1e308), Value(1e308)]).data == inf
+    assert ag.mean([Value(1e308), Value(1e308)]).data == inf
+    assert math.isnan(ag.dot([Value(inf), Value(1.0)], [Value(1.0), Value(-inf)]).data)
+    assert ag.sum_values([0.1, 0.2, 0.3]) == math.fsum([0.1, 0.2, 0.3])  # still exactly rounded
+
+
+def test_ops_called_with_an_array_name_the_op():
+    np = pytest.importorskip("numpy")
+    with pytest.raises(TypeError, match=r"^max: expected a real number or a Value, got ndarray"):
+        ag.maximum(Value(1.0), np.array([0.0, 2.0]))
+    with pytest.raises(TypeError, match=r"^pow: .*got ndarray"):
+        ag.pow(np.array([1.0, 2.0]), Value(1.0))
+
+
+def test_operators_with_an_array_broadcast_over_it():
+    np = pytest.importorskip("numpy")
+    summed = Value(1.0) + np.array([1.0, 2.0])
+    assert [v.data for v in summed] == [2.0, 3.0]
+    scaled = np.array([1.0, 2.0]) * Value(2.0)
+    assert [v.data for v in scaled] == [2.0, 4.0]
+
+
+def test_gradients_needs_values():
+    x = Value(1.0)
+    with pytest.raises(TypeError, match=r"^gradients: the output must be a Value, got float 3.0"):
+        ag.gradients(3.0, [x])
+    with pytest.raises(TypeError, match=r"^gradients: inputs\[1\] must be a Value, got float"):
+        ag.gradients(x * 2.0, [x, 3.0])
+
+
+def test_power_needs_a_number():
+    with pytest.raises(TypeError, match=r"^power: expected a real number"):
+        ag.power("a")
+
+
+def test_a_declared_primitive_must_return_a_number():
+    @ag.primitive(lambda x: 1.0)
+    def broken(x):
+        return "s"
+
+    with pytest.raises(TypeError, match=r"^broken \(its result\): expected a real number"):
+        broken(Value(1.0))

@@ -96,3 +96,14 @@ def test_gradients_of_an_input_outside_the_graph_is_zero():
 def test_kinked_ops_have_zero_second_derivative():
     assert nth_derivative(ag.relu, 1.5, 2) == 0.0
     assert nth_derivative(ag.abs, -1.5, 2) == 0.0
+
+
+def test_polynomials_differentiate_to_the_end_at_zero():
+    # x^0 is flat, so d/dx x^2 -> 2x -> 2 -> 0 all exist at 0
+    assert nth_derivative(lambda x: x**2, 0.0, 1) == 0.0
+    assert nth_derivative(lambda x: x**2, 0.0, 2) == 2.0
+    assert nth_derivative(lambda x: x**2, 0.0, 3) == 0.0
+    assert nth_derivative(lambda x: x**3, 0.0, 3) == 6.0
+    x = Value(0.0)
+    (x**0).backward()
+    assert x.grad == 0.0
