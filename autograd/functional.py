@@ -4,6 +4,11 @@
 library's ops and functions (`autograd.exp`, `autograd.sin`, ...), into a function that returns
 its derivatives. They compose: `grad(grad(f))` is the second derivative.
 
+A transform called while another one is evaluating its function (inside the outer function,
+with recording on) records its own graph and returns Values, so that the outer transform can
+differentiate through it, also when the inner function only closes over the outer variable.
+Called at the top level, or under `no_grad()`, transforms return plain floats.
+
 `numerical_grad` estimates a gradient by central differences; `gradcheck` and `gradgradcheck`
 compare backpropagation with those estimates and report each input that disagrees.
 
@@ -19,11 +24,15 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Callable, Sequence
+import numbers
+import re
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd.engine import Value, enable_grad, gradients, no_grad
+from autograd.engine import Value, enable_grad, gradients, is_grad_enabled, no_grad
 
 __all__ = [
     "GradcheckEntry",
@@ -75,9 +84,38 @@ def _check_argnums(argnums: Argnums | None, caller: str) -> None:
                         f"got {argnums!r}")
 
 
+class _Transforms(threading.local):
+    depth: int = 0  # how many transforms of this thread are evaluating or differentiating f
+
+
+_transforms = _Transforms()
+
+
+@contextmanager
+def _inside_transform() -> Iterator[None]:
+    """Mark this thread as inside a transform while f is evaluated or differentiated."""
+    _transforms.depth += 1
+    try:
+        yield
+    finally:
+        _transforms.depth -= 1
+
+
 def _nested(args: Sequence[Any]) -> bool:
-    """True when called with Values, i.e. from inside another transform: results stay Values."""
-    return any(isinstance(a, Value) for a in args)
+    """True when results must stay Values for an enclosing transform to differentiate.
+
+    That is when called with Values, or from inside another transform with recording on: the
+    function may close over the outer transform's variables even when its arguments are floats.
+    Under `no_grad()` an inner call is a constant to the outer graph, so it returns floats.
+    """
+    if any(isinstance(a, Value) for a in args):
+        return True
+    return _transforms.depth > 0 and is_grad_enabled()
+
+
+def _is_real(x: Any) -> bool:
+    """Any real number (int, float, Fraction, numpy scalar, ...) except a bool."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
 def _wrap(args: Sequence[Any], positions: tuple[int, ...], caller: str) -> tuple[list[Any],
@@ -95,7 +133,7 @@ def _wrap(args: Sequence[Any], positions: tuple[int, ...], caller: str) -> tuple
         arg = args[position]
         if isinstance(arg, Value):
             node = arg + 0.0
-        elif isinstance(arg, (int, float)) and not isinstance(arg, bool):
+        elif _is_real(arg):
             node = Value(float(arg))
         else:
             raise TypeError(
@@ -110,24 +148,36 @@ def _wrap(args: Sequence[Any], positions: tuple[int, ...], caller: str) -> tuple
 def _scalar_output(out: Any, f: Callable[..., Any], caller: str) -> Value | float:
     if isinstance(out, Value):
         return out
-    if isinstance(out, (int, float)) and not isinstance(out, bool):
+    if _is_real(out):
         return float(out)
     raise TypeError(
         f"{caller}: {_name_of(f)} must return one number or Value, got {type(out).__name__}"
     )
 
 
+# What `math.sin(value)`, `math.exp(value)`, ... and `float(value)` say about a Value.
+_MATH_ON_A_VALUE = re.compile(r"must be (?:a string or )?(?:a )?real number, not '?Value'?$")
+_MATH_HINT = "not math's"
+
+
 def _call_on_values(f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any],
                     caller: str) -> Any:
-    """f(*args, **kwargs), with a hint when f cannot take Values (it used `math`, say)."""
+    """f(*args, **kwargs), with a hint when f cannot take Values because it used `math`.
+
+    Only the TypeError that math's functions (and `float`) raise on a Value gets the hint, and
+    only once: an error that already carries it (from an inner transform, or from the engine
+    about a custom derivative) passes through unchanged.
+    """
     try:
-        return f(*args, **kwargs)
+        with _inside_transform():
+            return f(*args, **kwargs)
     except TypeError as error:
-        if "Value" not in str(error):
+        message = str(error)
+        if _MATH_HINT in message or not _MATH_ON_A_VALUE.search(message):
             raise
         raise TypeError(
             f"{caller}: {_name_of(f)} failed on Value arguments ({error}); write it with "
-            "autograd's functions (autograd.exp, autograd.sin, ...), not math's"
+            f"autograd's functions (autograd.exp, autograd.sin, ...), {_MATH_HINT}"
         ) from error
 
 
@@ -140,9 +190,10 @@ def _derivatives(out: Value | float, inputs: list[Value], nested: bool) -> list[
     plain floats otherwise."""
     if not isinstance(out, Value):  # a constant function
         return [Value(0.0) if nested else 0.0 for _ in inputs]
-    results = gradients(out, inputs, create_graph=nested)
     if nested:
-        return results
+        with _inside_transform():
+            return gradients(out, inputs, create_graph=True)
+    results = gradients(out, inputs)
     return [r.data if isinstance(r, Value) else float(r) for r in results]
 
 
@@ -170,8 +221,9 @@ def grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     """The gradient of a scalar function `f`, as a function of the same arguments.
 
     `argnums` picks the arguments to differentiate: an int gives one derivative, a tuple a
-    tuple of them. Called with floats, the result is floats; called with Values (from inside
-    another `grad`), it is Values that can be differentiated again, so transforms compose.
+    tuple of them. Called with floats, the result is floats; called with Values, or from inside
+    the function of another transform (recording on), it is Values that can be differentiated
+    again, so transforms compose, even when `f` only closes over the outer variable.
     Extra keyword arguments are passed to `f` and not differentiated.
 
     >>> from autograd import exp, sin
@@ -181,6 +233,8 @@ def grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     (12.0, 9.0)
     >>> grad(grad(grad(exp)))(0.0)                              # every derivative of e^x is e^x
     1.0
+    >>> grad(lambda x: grad(lambda y: x * y * y)(1.0))(3.0)    # d/dx [d/dy x y² at y = 1] = 2
+    2.0
     """
     _check_argnums(argnums, "grad")
 
@@ -245,7 +299,7 @@ def hessian(f: Callable[..., Any], argnums: Argnums | None = None) -> Callable[.
 def _as_float(out: Any, f: Callable[..., Any], caller: str) -> float:
     if isinstance(out, Value):
         return out.data
-    if isinstance(out, (int, float)) and not isinstance(out, bool):
+    if _is_real(out):
         return float(out)
     raise TypeError(
         f"{caller}: {_name_of(f)} must return one number or Value, got {type(out).__name__}"
@@ -257,7 +311,7 @@ def _real_inputs(inputs: Sequence[Any], caller: str) -> list[float]:
     for i, x in enumerate(inputs):
         if isinstance(x, Value):
             points.append(x.data)
-        elif isinstance(x, (int, float)) and not isinstance(x, bool):
+        elif _is_real(x):
             points.append(float(x))
         else:
             raise TypeError(
@@ -268,15 +322,44 @@ def _real_inputs(inputs: Sequence[Any], caller: str) -> list[float]:
 
 
 def _check_eps(eps: float, caller: str) -> None:
-    if not (isinstance(eps, (int, float)) and math.isfinite(eps) and eps > 0):
+    if not (_is_real(eps) and math.isfinite(eps) and eps > 0):
         raise ValueError(f"{caller}: eps must be a positive finite number, got {eps!r}")
+
+
+def _step_apart(point: Sequence[float], i: int, eps: float,
+                caller: str) -> tuple[list[float], list[float], float]:
+    """`point` moved up and down along input i by h = eps * max(1, |x_i|), and the step between.
+
+    The step is relative so that it survives rounding at large |x|; the returned step is the
+    one actually taken, (x + h) - (x - h), exact in floating point.
+
+    >>> _step_apart([3.0, 1e20], 1, 1e-6, "numerical_grad")[2]
+    200000000000000.0
+    """
+    x = point[i]
+    h = eps * max(1.0, abs(x))
+    above, below = list(point), list(point)
+    above[i] = x + h
+    below[i] = x - h
+    step = above[i] - below[i]
+    if math.isfinite(x) and not 0.0 < step < math.inf:
+        problem, fix = ("rounds away next to x", "larger") if step == 0.0 else ("overflows",
+                                                                               "smaller")
+        raise ValueError(
+            f"{caller}: input {i} = {x!r}: with eps={eps!r} the step eps * max(1, |x|) "
+            f"{problem}; choose a {fix} eps"
+        )
+    return above, below, step
 
 
 def numerical_grad(f: Callable[..., Any], *inputs: float, eps: float = 1e-6) -> list[float]:
     """Central-difference estimate of d f / d x_i at `inputs`, one float per input.
 
-    (f(x + eps e_i) - f(x - eps e_i)) / (2 eps): its error is about eps² f''' / 6 plus the
-    rounding error of f divided by eps. `f` is called on plain floats, with no graph recorded.
+    (f(x + h e_i) - f(x - h e_i)) / (2 h) with the relative step h = eps * max(1, |x_i|), so
+    large inputs still move: its error is about h² f''' / 6 plus the rounding error of f
+    divided by h. A step that rounds away entirely (eps far too small for x_i) is a
+    ValueError naming the input. Inputs may be any real numbers (numpy scalars too) or
+    Values; `f` is called on plain floats, with no graph recorded.
 
     >>> [round(g, 6) for g in numerical_grad(lambda x, y: x * x * y, 3.0, 2.0)]
     [12.0, 9.0]
@@ -285,15 +368,11 @@ def numerical_grad(f: Callable[..., Any], *inputs: float, eps: float = 1e-6) -> 
     point = _real_inputs(inputs, "numerical_grad")
     estimates = []
     with no_grad():
-        for i, x in enumerate(point):
-            above = list(point)
-            below = list(point)
-            above[i] = x + eps
-            below[i] = x - eps
+        for i in range(len(point)):
+            above, below, step = _step_apart(point, i, eps, "numerical_grad")
             f_above = _as_float(f(*above), f, "numerical_grad")
             f_below = _as_float(f(*below), f, "numerical_grad")
-            # the step actually taken, exact in floating point: (x + eps) - (x - eps)
-            estimates.append((f_above - f_below) / (above[i] - below[i]))
+            estimates.append((f_above - f_below) / step)
     return estimates
 
 
@@ -437,7 +516,7 @@ def _input_names(f: Callable[..., Any], n: int) -> list[tuple[str, str]]:
 
 def _check_tolerances(atol: float, rtol: float, caller: str) -> None:
     for label, tolerance in (("atol", atol), ("rtol", rtol)):
-        if not (isinstance(tolerance, (int, float)) and tolerance >= 0):
+        if not (_is_real(tolerance) and tolerance >= 0):
             raise ValueError(f"{caller}: {label} must be a non-negative number, got {tolerance!r}")
 
 
@@ -466,6 +545,7 @@ def gradcheck(
 ) -> GradcheckReport:
     """Compare backprop's gradient of `f` at `inputs` with central differences.
 
+    The central differences take the relative step eps * max(1, |x|) (see `numerical_grad`).
     Each input passes when |backprop - numerical| <= atol + rtol * |numerical|. On failure
     this raises `GradcheckError`, whose message is the report's table, or, with
     `raise_exception=False`, returns the (falsy) report.
@@ -519,10 +599,7 @@ def gradgradcheck(
     n = len(point)
     columns = []  # columns[j][i]: central difference in x_j of d f / d x_i
     for j in range(n):
-        above, below = list(point), list(point)
-        above[j] += eps
-        below[j] -= eps
-        step = above[j] - below[j]
+        above, below, step = _step_apart(point, j, eps, "gradgradcheck")
         g_above = _backprop_gradient(f, above, labels, "gradgradcheck")
         g_below = _backprop_gradient(f, below, labels, "gradgradcheck")
         columns.append([(ga - gb) / step for ga, gb in zip(g_above, g_below)])

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
+from support import require
 
 import autograd
 from autograd import Value, cos, exp, grad, hessian, log, no_grad, sin, value_and_grad
@@ -50,6 +52,22 @@ class TestGrad:
 
     def test_integer_arguments_are_accepted(self):
         assert grad(lambda x: x**3)(2) == 12.0
+
+    def test_any_real_number_is_accepted(self):
+        assert grad(lambda x: x**3)(Fraction(1, 2)) == 0.75  # 3 x²
+        value, d = value_and_grad(lambda x: x * x)(Fraction(3))
+        assert (type(value), type(d)) == (float, float)
+
+    def test_numpy_scalars_are_accepted(self):
+        np = require("numpy", "fast")
+        d = grad(lambda x, y: x * x * y, argnums=(0, 1))(np.float32(3), np.int64(2))
+        assert d == (12.0, 9.0)  # (2 x y, x²)
+        assert all(type(v) is float for v in d)
+        assert hessian(lambda x: x**3)(np.float64(2.0)) == [[12.0]]  # 6 x
+
+    def test_bools_are_rejected(self):
+        with pytest.raises(TypeError, match="argument 0 must be a real number"):
+            grad(lambda x: x * x)(True)
 
     def test_keyword_arguments_pass_through_undifferentiated(self):
         def scaled(x, *, k):
@@ -146,6 +164,55 @@ class TestComposition:
             return value_and_grad(lambda t: t**3)(x)[1]
 
         assert grad(derivative)(2.0) == pytest.approx(12.0, rel=1e-15)  # 6 x
+
+
+class TestClosures:
+    """An inner transform called on floats whose function closes over an outer variable."""
+
+    def test_grad_of_a_grad_that_closes_over_x(self):
+        # d/dy (x y²) at y = 1 is 2 x; its derivative in x is 2
+        assert grad(lambda x: grad(lambda y: x * y * y)(1.0))(3.0) == 2.0
+
+    def test_grad_of_a_value_that_closes_over_x(self):
+        # value of x y at y = 2 is 2 x; its derivative in x is 2
+        assert grad(lambda x: value_and_grad(lambda y: x * y)(2.0)[0])(3.0) == 2.0
+
+    def test_hessian_of_a_grad_that_closes_over_both_arguments(self):
+        # d/dt (x t² y) at t = 2 is 4 x y: Hessian [[0, 4], [4, 0]]
+        h = hessian(lambda x, y: grad(lambda t: x * t * t * y)(2.0))(1.0, 1.0)
+        assert h == [[0.0, 4.0], [4.0, 0.0]]
+
+    @pytest.mark.parametrize("x", [-1.5, 0.4, 2.0])
+    def test_three_levels_deep(self, x):
+        # g(x) = d/dy [ d/dz (x² y² z²) at z = 1 ] at y = 1 = 4 x², so g'(x) = 8 x
+        def g(x):
+            return grad(lambda y: grad(lambda z: x * x * y * y * z * z)(1.0))(1.0)
+
+        assert grad(g)(x) == pytest.approx(8 * x, rel=1e-14)
+
+    def test_gradcheck_sees_through_an_inner_grad(self):
+        # backprop and central differences of x ↦ d/dy (x y²) at y = 1.5, i.e. 3 x
+        report = autograd.gradcheck(lambda x: grad(lambda y: x * y * y)(1.5), 0.7)
+        assert report.entries[0].analytic == pytest.approx(3.0, rel=1e-15)
+
+    def test_top_level_calls_still_return_floats(self):
+        def inner(x):
+            return grad(lambda y: x * y * y)(1.0)
+
+        assert type(inner(3.0)) is float
+        assert inner(3.0) == 6.0
+        value, d = value_and_grad(lambda y: 3.0 * y * y)(1.0)
+        assert (type(value), type(d)) == (float, float)
+
+    def test_inner_transform_under_no_grad_is_a_constant(self):
+        # no_grad around the inner call: its result is a number the outer graph cannot see
+        def f(x):
+            with no_grad():
+                inner = grad(lambda y: x * y * y)(1.0)  # 2 x, as a constant
+            assert type(inner) is float
+            return x * inner
+
+        assert grad(f)(3.0) == 6.0  # d/dx (x * 6) with 6 held fixed
 
 
 class TestHessian:

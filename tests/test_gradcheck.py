@@ -7,12 +7,15 @@ import re
 
 import pytest
 from hypothesis import given, settings
+from support import require
 
+import autograd
 from autograd import (
     GradcheckError,
     GradcheckReport,
     Value,
     cos,
+    grad,
     gradcheck,
     gradgradcheck,
     numerical_grad,
@@ -74,6 +77,29 @@ class TestNumericalGrad:
         (coarse,) = numerical_grad(lambda x: x**3, 1.0, eps=0.1)
         assert coarse == pytest.approx(3.0 + 0.1**2, rel=1e-12)  # 3x² + eps²
 
+    @pytest.mark.parametrize("x", [1e20, -3e150])
+    def test_large_inputs_take_a_step_relative_to_x(self, x):
+        # a fixed step of 1e-6 vanishes next to x; eps * |x| does not
+        (d,) = numerical_grad(lambda t: t * t, x)
+        assert d == pytest.approx(2 * x, rel=1e-9)
+
+    def test_a_step_that_rounds_away_is_a_clear_error(self):
+        # at 0 the step is eps itself and is kept; next to 2 it rounds away
+        with pytest.raises(ValueError, match=r"input 1 = 2\.0.*eps=1e-20.*larger eps"):
+            numerical_grad(lambda x, y: x * y, 0.0, 2.0, eps=1e-20)
+        with pytest.raises(ValueError, match=r"input 0 = 1\.0.*eps=1e-18"):
+            gradcheck(lambda x: x * x, 1.0, eps=1e-18)
+        with pytest.raises(ValueError, match=r"input 0 = 1\.0.*eps=1e-18"):
+            gradgradcheck(lambda x: x * x * x, 1.0, eps=1e-18)
+
+    def test_numpy_scalars_are_accepted(self):
+        np = require("numpy", "fast")
+        (d,) = numerical_grad(lambda x: x * x * x, np.float32(2))
+        assert d == pytest.approx(12.0, rel=1e-8)  # 3 x²
+        assert type(d) is float
+        d = numerical_grad(lambda x, y: x * y, np.int64(3), np.float64(0.5))
+        assert d == pytest.approx([0.5, 3.0], rel=1e-8)
+
     def test_bad_input(self):
         with pytest.raises(ValueError, match="eps must be a positive"):
             numerical_grad(lambda x: x, 1.0, eps=0.0)
@@ -128,6 +154,23 @@ def test_inputs_of_varargs_functions_are_named_by_position():
 
 def test_values_are_accepted_as_inputs():
     assert gradcheck(lambda x: x * x, Value(3.0)).ok
+
+
+def test_numpy_scalars_are_accepted_as_inputs():
+    np = require("numpy", "fast")
+    report = gradcheck(lambda x, y: x * sin(y), np.float32(2.0), np.float64(0.5))
+    assert report.ok
+    assert report.entries[1].analytic == pytest.approx(2.0 * math.cos(0.5), rel=1e-7)
+    assert gradgradcheck(lambda x: x * x * x, np.float32(1.5)).ok
+
+
+@pytest.mark.parametrize("x", [1e20, -1e100])
+def test_gradcheck_at_large_inputs(x):
+    report = gradcheck(lambda t: t * t, x)
+    assert report.ok
+    assert report.entries[0].numerical == pytest.approx(2 * x, rel=1e-9)
+    assert gradgradcheck(lambda t: t * t * t, x, raise_exception=False).entries[0].numerical \
+        == pytest.approx(6 * x, rel=1e-6)
 
 
 # -- gradcheck on wrong derivatives ---------------------------------------------------------
@@ -199,6 +242,28 @@ class TestGradcheckFailures:
     def test_functions_written_with_math_get_a_hint(self):
         with pytest.raises(TypeError, match=r"autograd's functions .* not math's"):
             gradcheck(lambda x: math.sin(x), 1.0)
+        with pytest.raises(TypeError, match=r"not math's"):
+            gradcheck(lambda x: float(x) * 2.0, 1.0)
+
+    def test_other_type_errors_about_values_get_no_math_hint(self):
+        # dot wants two sequences; the error is about that, not about math
+        with pytest.raises(TypeError) as caught:
+            gradcheck(autograd.dot, 1.0, 2.0)
+        assert "math" not in str(caught.value)
+        assert "len()" in str(caught.value)
+
+    def test_a_derivative_written_with_math_is_blamed_once(self):
+        @primitive(lambda x: math.cos(x))  # fine on floats, fails when differentiated again
+        def sin_with_math_derivative(x):
+            return math.sin(x)
+
+        assert grad(sin_with_math_derivative)(0.5) == pytest.approx(math.cos(0.5), rel=1e-15)
+        with pytest.raises(TypeError) as caught:
+            grad(grad(sin_with_math_derivative))(0.5)
+        message = str(caught.value)
+        assert message.count("not math's") == 1
+        assert "derivative" in message and "sin_with_math_derivative" in message
+        assert "failed on Value arguments" not in message
 
     def test_error_is_an_assertion_error(self):
         with pytest.raises(AssertionError):
