@@ -57,6 +57,7 @@ from typing import Any
 
 from autograd import engine
 from autograd.engine import Primitive, Value, forward_hook, topological_order
+from autograd.functional import _MATH_ON_A_VALUE  # what math says when given a Value
 
 __all__ = ["CompiledFunction", "TraceError", "compile"]
 
@@ -231,7 +232,8 @@ def _trace(f: Callable[..., Any], name: str, arguments: list[_Argument], samples
         try:
             result = f(*values)
         except TypeError as error:
-            if "Value" not in str(error):
+            message = str(error)
+            if "not math's" in message or not _MATH_ON_A_VALUE.search(message):
                 raise
             raise TypeError(f"compile({name}): the function failed on Values ({error}); write "
                             "it with autograd's functions (autograd.exp, ...), not math's"
