@@ -25,6 +25,7 @@ import contextlib
 import hashlib
 import json
 import math
+import numbers
 import os
 import tempfile
 from collections.abc import Mapping
@@ -37,6 +38,7 @@ __all__ = [
     "Checkpoint",
     "CheckpointError",
     "atomic_write_text",
+    "finite_float",
     "load_checkpoint",
     "save_checkpoint",
 ]
@@ -83,9 +85,13 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """
     target = os.path.abspath(os.fspath(path))
     directory = os.path.dirname(target)
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory
-    )
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory
+        )
+    except OSError as error:
+        # Report the file the caller asked for, not the temporary name beside it.
+        raise type(error)(error.errno, error.strerror, os.fspath(path)) from None
     try:
         os.chmod(temporary, _file_mode(target))
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
@@ -148,13 +154,16 @@ def save_checkpoint(
     >>> load_checkpoint(path).parameters["w.1"]
     -2.5
     """
+    checked: dict[str, float] = {}
     for name, value in parameters.items():
-        if not _is_number(value) or not math.isfinite(value):
-            raise ValueError(f"save_checkpoint: parameter {name!r} is not a finite number: "
-                             f"{value!r}")
-    architecture = dict(architecture)
-    parameters = {name: float(value) for name, value in parameters.items()}
-    metadata = dict(metadata or {})
+        number = finite_float(value)
+        if not isinstance(name, str) or number is None:
+            raise CheckpointError(path, f"parameters.{name}",
+                                  f"not saved: not a finite number: {value!r:.60}")
+        checked[name] = number
+    parameters = checked
+    architecture = _json_checked(architecture, "architecture", path)
+    metadata = _json_checked(metadata or {}, "metadata", path)
     document = {
         "format": FORMAT,
         "version": VERSION,
@@ -170,6 +179,7 @@ def _layout(document: Mapping[str, Any]) -> str:
     """JSON with one top-level field per line, and one line per metadata entry and parameter."""
 
     def compact(value: Any) -> str:
+        # The same encoder as the checksum, so what is written is what was summed.
         return json.dumps(value, allow_nan=False, separators=(", ", ": "))
 
     def one_per_line(mapping: Mapping[str, Any]) -> str:
@@ -186,8 +196,65 @@ def _layout(document: Mapping[str, Any]) -> str:
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def finite_float(value: Any) -> float | None:
+    """`value` as a float if it is a finite real number (not a bool), else None.
+
+    Accepts any `numbers.Real` (ints, floats, numpy scalars); an int too large for a
+    float gives None instead of an OverflowError.
+
+    >>> finite_float(3), finite_float(float("nan")), finite_float(10 ** 400), finite_float(True)
+    (3.0, None, None, None)
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    try:
+        number = float(value)
+    except (OverflowError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _json_checked(
+    value: Mapping[str, Any], where: str, path: str | os.PathLike[str]
+) -> dict[str, Any]:
+    """A plain-JSON copy of `value`: str keys, finite numbers, lists, objects (no recursion).
+
+    Numbers become int or float (so numpy scalars are written as plain numbers); anything
+    else raises `CheckpointError` naming the entry, e.g. ``metadata.loss``.
+    """
+    if not isinstance(value, Mapping):
+        raise CheckpointError(path, where, f"expected an object, got {value!r:.60}")
+    root: dict[str, Any] = {}
+    # (source, copy, dotted name): containers still to copy into their new plain twin
+    stack: list[tuple[Any, Any, str]] = [(value, root, where)]
+    while stack:
+        source, copy, name = stack.pop()
+        items = source.items() if isinstance(source, Mapping) else enumerate(source)
+        for key, item in items:
+            if isinstance(source, Mapping) and not isinstance(key, str):
+                raise CheckpointError(path, f"{name}.{key!r}",
+                                      f"keys must be strings, got {type(key).__name__}")
+            inner = f"{name}.{key}"
+            if item is None or isinstance(item, (bool, str)):
+                plain: Any = item
+            elif isinstance(item, numbers.Integral):
+                plain = int(item)
+            elif isinstance(item, numbers.Real):
+                plain = finite_float(item)
+                if plain is None:
+                    raise CheckpointError(path, inner,
+                                          f"expected a finite number, got {item!r:.60}")
+            elif isinstance(item, Mapping):
+                plain = {}
+                stack.append((item, plain, inner))
+            elif isinstance(item, (list, tuple)):
+                plain = [None] * len(item)
+                stack.append((item, plain, inner))
+            else:
+                raise CheckpointError(path, inner, f"cannot be written as JSON: "
+                                                   f"{type(item).__name__} {item!r:.60}")
+            copy[key] = plain
+    return root
 
 
 def _reject_constant(name: str) -> float:
@@ -231,10 +298,15 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
         if not isinstance(document[key], dict):
             raise CheckpointError(path, key, f"expected an object, got {document[key]!r:.60}")
     parameters = document["parameters"]
+    numbers_read: dict[str, float] = {}
     for name, value in parameters.items():
-        if not _is_number(value) or not math.isfinite(value):
+        number = finite_float(value)
+        if number is None:
             raise CheckpointError(path, f"parameters.{name}",
                                   f"expected a finite number, got {value!r:.60}")
+        numbers_read[name] = number
+    for key in ("architecture", "metadata"):
+        _json_checked(document[key], key, path)  # 1e400 reads as inf: name it here
     if not isinstance(document["sha256"], str):
         raise CheckpointError(path, "sha256", "expected a hex string")
     if _digest(document["architecture"], document["metadata"], parameters) != document["sha256"]:
@@ -242,6 +314,6 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
                               "does not match the contents: the file was edited or damaged")
     return Checkpoint(
         architecture=document["architecture"],
-        parameters={name: float(value) for name, value in parameters.items()},
+        parameters=numbers_read,
         metadata=document["metadata"],
     )

@@ -15,7 +15,8 @@ Every loss returns one `Value` (the mean over the batch), ready for `backward()`
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from autograd.engine import Primitive, Value, dot, exp, relu, softplus, sum_values
@@ -93,20 +94,41 @@ def log_softmax(row: Sequence[Any]) -> list[Any]:
 
 
 def _is_scalar(x: Any) -> bool:
-    return isinstance(x, (Value, int, float)) and not isinstance(x, bool)
+    # Any real number (int, float, numpy scalar) or a Value; a bool is not a number here.
+    return isinstance(x, (Value, numbers.Real)) and not isinstance(x, bool)
+
+
+def _plain(x: Any) -> Any:
+    # numpy scalars become Python floats, so they never meet a Value in numpy's arithmetic.
+    return x if isinstance(x, Value) else float(x)
+
+
+def _row(item: Any) -> list[Any] | None:
+    """`item` as a list if it is a row (a sequence or a 1-d array), else None."""
+    if isinstance(item, (str, bytes, Mapping)) or _is_scalar(item):
+        return None
+    if isinstance(item, Sequence):
+        return list(item)
+    if isinstance(item, Iterable) and hasattr(item, "__len__"):  # e.g. a numpy row
+        try:
+            return list(item)
+        except TypeError:  # a 0-d array
+            return None
+    return None
 
 
 def _flatten(values: Sequence[Any], what: str, where: str) -> list[Any]:
     """A flat list from a flat sequence or a sequence of rows."""
     flat: list[Any] = []
     for i, item in enumerate(values):
+        row = _row(item)
         if _is_scalar(item):
-            flat.append(item)
-        elif isinstance(item, Sequence) and not isinstance(item, str):
-            for j, x in enumerate(item):
+            flat.append(_plain(item))
+        elif row is not None:
+            for j, x in enumerate(row):
                 if not _is_scalar(x):
                     raise TypeError(f"{where}: {what}[{i}][{j}] is not a number or Value: {x!r}")
-                flat.append(x)
+                flat.append(_plain(x))
         else:
             raise TypeError(f"{where}: {what}[{i}] is not a number, Value or row: {item!r}")
     return flat
@@ -118,6 +140,13 @@ def _mean(terms: list[Any]) -> Any:
 
 def _as_float(x: Any) -> float:
     return x.data if isinstance(x, Value) else float(x)
+
+
+def _target(t: Any, where: str, what: str, i: int) -> float:
+    """One scalar target as a float; anything else is named in a TypeError."""
+    if not _is_scalar(t):
+        raise TypeError(f"{where}: {what}[{i}] must be a number, got {t!r:.60}")
+    return _as_float(t)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -150,13 +179,14 @@ def mse(predictions: Sequence[Any], targets: Sequence[Any]) -> Any:
 
 
 def _class_index(target: Any, n_classes: int, i: int) -> int:
-    if isinstance(target, bool) or not isinstance(target, int):
+    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
         raise TypeError(f"cross_entropy: targets[{i}] must be a class index or a row, "
                         f"got {target!r}")
-    if not 0 <= target < n_classes:
-        raise ValueError(f"cross_entropy: targets[{i}] = {target} is not a class index in "
+    k = int(target)
+    if not 0 <= k < n_classes:
+        raise ValueError(f"cross_entropy: targets[{i}] = {k} is not a class index in "
                          f"0..{n_classes - 1}")
-    return target
+    return k
 
 
 def cross_entropy(logits: Sequence[Sequence[Any]], targets: Sequence[Any]) -> Any:
@@ -170,25 +200,36 @@ def cross_entropy(logits: Sequence[Sequence[Any]], targets: Sequence[Any]) -> An
     >>> round(cross_entropy([[1.0, 2.0, 0.5], [0.0, 1.0, 1.0]], [[1, 0, 0], [0, 1, 0]]), 10)
     1.1631817941
     """
-    if isinstance(logits, (str, bytes)) or not isinstance(logits, Sequence) or not logits:
+    rows = _row(logits)
+    if not rows:
         raise ValueError("cross_entropy: logits must be a non-empty list of rows")
     if len(targets) != len(logits):
-        raise ValueError(f"cross_entropy: {len(logits)} rows of logits but "
+        raise ValueError(f"cross_entropy: {len(rows)} rows of logits but "
                          f"{len(targets)} targets")
     terms = []
-    for i, (row, target) in enumerate(zip(logits, targets)):
-        if _is_scalar(row) or not isinstance(row, Sequence) or not row:
+    for i, (given_row, target) in enumerate(zip(rows, targets)):
+        row = _row(given_row)
+        if not row:
             raise TypeError(f"cross_entropy: logits[{i}] must be a non-empty row of Values "
-                            f"(one row per example), got {row!r}")
+                            f"(one row per example), got {given_row!r}")
+        for j, z in enumerate(row):
+            if not _is_scalar(z):
+                raise TypeError(f"cross_entropy: logits[{i}][{j}] is not a number or Value: "
+                                f"{z!r}")
+        row = [_plain(z) for z in row]
         lse = logsumexp(row)
-        if isinstance(target, Sequence) and not isinstance(target, str):
-            if len(target) != len(row):
-                raise ValueError(f"cross_entropy: targets[{i}] has {len(target)} entries, "
+        target_row = _row(target)
+        if target_row is not None:
+            if len(target_row) != len(row):
+                raise ValueError(f"cross_entropy: targets[{i}] has {len(target_row)} entries, "
                                  f"logits[{i}] has {len(row)}")
-            weights = [_as_float(t) for t in target]
+            if not all(_is_scalar(t) for t in target_row):
+                raise TypeError(f"cross_entropy: targets[{i}] must hold numbers, "
+                                f"got {target_row!r}")
+            weights = [_as_float(t) for t in target_row]
             if any(not math.isfinite(t) or t < 0.0 for t in weights):
                 raise ValueError(f"cross_entropy: targets[{i}] must hold probabilities >= 0, "
-                                 f"got {list(target)!r}")
+                                 f"got {target_row!r}")
             # loss = sum_k t_k (lse - z_k) = lse * sum t - t . z
             total = math.fsum(weights)
             terms.append(lse * total - dot(row, weights))
@@ -199,9 +240,10 @@ def cross_entropy(logits: Sequence[Sequence[Any]], targets: Sequence[Any]) -> An
 
 
 def _flat_scores(scores: Sequence[Any], where: str) -> list[Any]:
-    if isinstance(scores, (str, bytes)) or not isinstance(scores, Sequence) or not scores:
+    rows = _row(scores)
+    if not rows:
         raise ValueError(f"{where}: scores must be a non-empty list")
-    return _flatten(scores, "scores", where)
+    return _flatten(rows, "scores", where)
 
 
 def binary_cross_entropy(logits: Sequence[Any], targets: Sequence[Any]) -> Any:
@@ -217,8 +259,8 @@ def binary_cross_entropy(logits: Sequence[Any], targets: Sequence[Any]) -> Any:
     if len(flat) != len(targets):
         raise ValueError(f"binary_cross_entropy: {len(flat)} logits but {len(targets)} targets")
     terms = []
-    for i, (z, t) in enumerate(zip(flat, targets)):
-        t = _as_float(t)
+    for i, (z, target) in enumerate(zip(flat, targets)):
+        t = _target(target, "binary_cross_entropy", "targets", i)
         if not 0.0 <= t <= 1.0:
             raise ValueError(f"binary_cross_entropy: targets[{i}] = {t!r} is not in [0, 1]")
         terms.append(softplus(z) - z * t if t else softplus(z))
@@ -237,8 +279,8 @@ def hinge(scores: Sequence[Any], labels: Sequence[Any]) -> Any:
     if len(flat) != len(labels):
         raise ValueError(f"hinge: {len(flat)} scores but {len(labels)} labels")
     terms = []
-    for i, (s, y) in enumerate(zip(flat, labels)):
-        y = _as_float(y)
+    for i, (s, label) in enumerate(zip(flat, labels)):
+        y = _target(label, "hinge", "labels", i)
         if y not in (-1.0, 0.0, 1.0):
             raise ValueError(f"hinge: labels[{i}] = {y!r} must be +1 or -1 (or 0 for -1)")
         sign = 1.0 if y > 0 else -1.0

@@ -23,7 +23,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from autograd.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from autograd.checkpoint import CheckpointError, finite_float, load_checkpoint, save_checkpoint
 from autograd.engine import Value, dot, relu, sigmoid, tanh
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron"]
@@ -77,7 +77,8 @@ def initial_weights(
 
 
 class Module:
-    """Base class: finds its parameters in its attributes (Values, Modules, lists of them).
+    """Base class: finds its parameters in its attributes (Values, Modules, and lists,
+    tuples and dicts of them, nested to any depth).
 
     Parameter names are attribute paths joined by dots, with list positions as numbers,
     e.g. ``layers.0.neurons.3.w.5``; the order is the order the attributes were set.
@@ -99,26 +100,50 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """(name, Value) for every parameter in a stable order (depth first, no recursion)."""
+        """(name, Value) for every parameter in a stable order (depth first, no recursion).
+
+        Attributes are searched through Modules and through lists, tuples and dicts nested
+        to any depth. A Value reachable by two paths is listed once, under the first name,
+        so optimizers update it once. Names need str or int dict keys.
+
+        >>> class Tied(Module):
+        ...     def __init__(self):
+        ...         self.a = Value(1.0); self.b = self.a; self.deep = [[Value(2.0)]]
+        >>> [name for name, _ in Tied().named_parameters()]
+        ['a', 'deep.0.0']
+        """
         found: list[tuple[str, Value]] = []
-        stack: list[tuple[str, Any]] = [("", self)]
+        seen: set[int] = set()  # ids of Values, Modules and containers already walked
+        # (name, item); name None: reached through a dict key that cannot be a name
+        stack: list[tuple[str | None, Any]] = [("", self)]
         while stack:
-            prefix, item = stack.pop()
-            if isinstance(item, Value):
-                found.append((prefix, item))
+            name, item = stack.pop()
+            if id(item) in seen:
                 continue
+            seen.add(id(item))
+            if isinstance(item, Value):
+                if name is None:
+                    raise TypeError(f"{type(self).__name__}: a parameter sits under a dict key "
+                                    f"that is not a str or int; it cannot be named")
+                found.append((name, item))
+                continue
+            prefix = "" if name == "" else (None if name is None else name + ".")
             if isinstance(item, Module):
-                children = [(f"{prefix}{key}", child) for key, child in vars(item).items()
-                            if not key.startswith("_")]
-            else:  # a list or tuple of Values / Modules
-                children = [(f"{prefix}{i}", child) for i, child in enumerate(item)]
-            pending = []
-            for name, child in children:
-                if isinstance(child, Value):
-                    pending.append((name, child))
-                elif isinstance(child, Module) or (
-                        isinstance(child, (list, tuple)) and _holds_parameters(child)):
-                    pending.append((name + ".", child))
+                if prefix is None:
+                    raise TypeError(f"{type(self).__name__}: a Module sits under a dict key "
+                                    f"that is not a str or int; it cannot be named")
+                children: list[tuple[Any, Any]] = [
+                    (key, child) for key, child in vars(item).items() if not key.startswith("_")]
+            elif isinstance(item, dict):
+                children = list(item.items())
+            else:  # a list or tuple
+                children = list(enumerate(item))
+            pending: list[tuple[str | None, Any]] = []
+            for key, child in children:
+                if isinstance(child, (Value, Module, list, tuple, dict)):
+                    nameable = prefix is not None and isinstance(key, (str, int)) \
+                        and not isinstance(key, bool)
+                    pending.append((f"{prefix}{key}" if nameable else None, child))
             stack.extend(reversed(pending))
         return found
 
@@ -163,20 +188,16 @@ class Module:
             value = state[name]
             if isinstance(value, Value):
                 value = value.data
-            if (isinstance(value, bool) or not isinstance(value, (int, float))
-                    or not math.isfinite(value)):
+            number = finite_float(value)
+            if number is None:
                 raise ValueError(f"{source}: parameter {name!r} must be a finite number, "
                                  f"got {value!r:.60}")
-            values.append(float(value))
+            values.append(number)
         for (_, p), value in zip(named, values):
             p.data = value
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(parameters={self.n_parameters})"
-
-
-def _holds_parameters(items: Sequence[Any]) -> bool:
-    return any(isinstance(x, (Value, Module)) for x in items)
 
 
 def _as_values(x: Sequence[Any]) -> list[Value]:

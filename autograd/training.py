@@ -19,10 +19,13 @@ implementation can be swapped in without touching the loop.
 from __future__ import annotations
 
 import argparse
+import math
+import numbers
 import sys
 import time
-from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
@@ -39,6 +42,7 @@ __all__ = [
     "StepResult",
     "TrainConfig",
     "TrainResult",
+    "TrainingDiverged",
     "accuracy",
     "backend_named",
     "draw_digit",
@@ -66,6 +70,10 @@ TOY_SETS: dict[str, tuple[Callable[..., tuple[list[list[float]], list[int]]], fl
 DATASETS = ("digits", *TOY_SETS)
 TEST_FRACTION = 0.2
 SPLIT_SEED = 0  # the split is fixed, whatever the training seed
+# A toy set needs a few points per class on each side of the split; the upper bound keeps a
+# damaged or hostile model file from asking `evaluate` for billions of points.
+MIN_SAMPLES = 10
+MAX_SAMPLES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -96,13 +104,23 @@ def load_dataset(name: str, samples: int | None = None, noise: float | None = No
     elif name in TOY_SETS:
         make, default_noise = TOY_SETS[name]
         n = 200 if samples is None else samples
+        if isinstance(n, bool) or not isinstance(n, int) or not MIN_SAMPLES <= n <= MAX_SAMPLES:
+            raise ValueError(f"{name}: samples must be an integer from {MIN_SAMPLES} to "
+                             f"{MAX_SAMPLES} (so both the training and the held-out set have "
+                             f"examples of each class), got {n!r}")
         noise = default_noise if noise is None else noise
+        if isinstance(noise, bool) or not isinstance(noise, numbers.Real) \
+                or not 0.0 <= noise < math.inf:
+            raise ValueError(f"{name}: noise must be a finite number >= 0, got {noise!r}")
         inputs, labels = make(n, noise=noise, seed=0)
         description = {"name": name, "samples": n, "noise": noise, "seed": 0}
     else:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     description.update(test_fraction=TEST_FRACTION, split_seed=SPLIT_SEED)
     split = data.train_test_split(inputs, labels, TEST_FRACTION, seed=SPLIT_SEED)
+    if not split.train_labels or not split.test_labels:
+        raise ValueError(f"{name}: {len(labels)} examples are too few for a training and a "
+                         f"held-out set")
     return Dataset(name, split, max(labels) + 1, len(inputs[0]), description)
 
 
@@ -219,6 +237,10 @@ DEFAULT_LR = {"adam": 0.01, "sgd": 0.1}
 class TrainConfig:
     """Every choice of a training run (the `train` command's options).
 
+    `output` is where the model is saved after every epoch; None (the default here) saves
+    nothing, so calling `train` from Python never writes a file you did not name. The
+    command line picks ``DATASET-mlp.json`` unless given ``--output``.
+
     >>> TrainConfig(dataset="xor").resolved().hidden
     (16, 16)
     """
@@ -237,7 +259,7 @@ class TrainConfig:
     seed: int = 0
     samples: int | None = None
     noise: float | None = None
-    output: str | None = "digits-mlp.json"
+    output: str | None = None
 
     def resolved(self) -> TrainConfig:
         """A copy with the dataset's and optimizer's defaults filled in."""
@@ -266,6 +288,23 @@ class TrainResult:
     saved_to: str | None = None
     saved_epoch: int = 0
     history: list[dict[str, float]] = field(default_factory=list)
+
+
+class TrainingDiverged(ArithmeticError):
+    """The loss or a weight stopped being a finite number; `result` holds what was done.
+
+    The model file (if any) still holds the last epoch that finished with finite numbers.
+
+    >>> str(TrainingDiverged(3, float("nan"), None))
+    'training diverged at epoch 3 (loss nan); try a smaller learning rate'
+    """
+
+    def __init__(self, epoch: int, loss: float, result: TrainResult | None) -> None:
+        self.epoch = epoch
+        self.loss = loss
+        self.result = result
+        super().__init__(f"training diverged at epoch {epoch} (loss {loss:g}); "
+                         f"try a smaller learning rate")
 
 
 def _make_optimizer(config: TrainConfig, params: list[Value]) -> optim.Optimizer:
@@ -297,6 +336,10 @@ def accuracy(model: MLP, inputs: Sequence[Sequence[float]], labels: Sequence[int
     >>> accuracy(model, [[2.0], [-2.0], [3.0]], [1, 0, 0])
     0.6666666666666666
     """
+    if len(labels) != len(inputs):
+        raise ValueError(f"accuracy: {len(inputs)} inputs but {len(labels)} labels")
+    if not labels:
+        raise ValueError("accuracy: no examples to score")
     scores = backend.scores(model, inputs)
     right = sum(predicted_class(s) == y for s, y in zip(scores, labels))
     return right / len(labels)
@@ -343,7 +386,8 @@ def train(
 
     The model is saved to `config.output` (if set) after every epoch, atomically. On
     Ctrl-C the loop stops; the file keeps the model of the last finished epoch and the
-    result says `interrupted`.
+    result says `interrupted`. When the loss or a weight stops being finite (too large a
+    learning rate) `TrainingDiverged` is raised and the file keeps the last good epoch.
 
     >>> import io
     >>> result = train(TrainConfig(dataset="xor", samples=40, epochs=1, output=None),
@@ -383,8 +427,11 @@ def train(
             total_loss, right, seen = 0.0, 0, 0
             for done, (inputs, labels) in enumerate(batches, start=1):
                 optimizer.zero_grad()
-                step = backend.step(model, inputs, labels, loss_fn)
+                step = _checked_step(backend, model, inputs, labels, loss_fn,
+                                     first=epoch == 1 and done == 1, epoch=epoch, result=result)
                 optimizer.step()
+                if not all(math.isfinite(p.data) for p in params):
+                    raise TrainingDiverged(epoch, step.loss, result)
                 if ema is not None:
                     ema.update()
                 total_loss += step.loss * len(labels)
@@ -394,7 +441,12 @@ def train(
             if schedule is not None:
                 schedule.step()
             with ema.apply() if ema is not None else nullcontext():
-                test_accuracy = accuracy(model, split.test_inputs, split.test_labels, backend)
+                try:
+                    with _quiet_overflow():
+                        test_accuracy = accuracy(model, split.test_inputs, split.test_labels,
+                                                 backend)
+                except (ArithmeticError, ValueError):  # scores overflowed: weights too large
+                    raise TrainingDiverged(epoch, math.nan, result) from None
                 result.loss, result.train_accuracy = total_loss / seen, right / seen
                 result.test_accuracy, result.epochs_done = test_accuracy, epoch
                 if config.output:
@@ -417,6 +469,34 @@ def train(
             p.data = value
     result.seconds = time.perf_counter() - started
     return result
+
+
+@contextmanager
+def _quiet_overflow() -> Iterator[None]:
+    # numpy's overflow warnings: a diverging run is reported once, as TrainingDiverged
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "overflow|invalid value", RuntimeWarning)
+        yield
+
+
+def _checked_step(backend: Backend, model: MLP, inputs: Sequence[Sequence[float]],
+                  labels: Sequence[int], loss_fn: LossFunction, *, first: bool, epoch: int,
+                  result: TrainResult) -> StepResult:
+    """One backend step; an overflow or a non-finite loss after the first step is divergence.
+
+    The first step runs on the initial weights, so an error there is a real fault and
+    is raised as it is.
+    """
+    try:
+        with _quiet_overflow():
+            step = backend.step(model, inputs, labels, loss_fn)
+    except (ArithmeticError, ValueError):
+        if first:
+            raise
+        raise TrainingDiverged(epoch, math.nan, result) from None
+    if not math.isfinite(step.loss):
+        raise TrainingDiverged(epoch, step.loss, result)
+    return step
 
 
 def _metadata(config: TrainConfig, dataset: Dataset, result: TrainResult) -> dict[str, Any]:
@@ -543,6 +623,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _samples(text: str) -> int:
+    value = _positive_int(text)
+    if not MIN_SAMPLES <= value <= MAX_SAMPLES:
+        raise argparse.ArgumentTypeError(
+            f"expected from {MIN_SAMPLES} to {MAX_SAMPLES} samples (fewer leave the held-out "
+            f"set empty), got {text!r}")
+    return value
+
+
 def _non_negative(text: str) -> float:
     try:
         value = float(text)
@@ -587,7 +676,15 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"train: {error}", file=sys.stderr)
         return 2
     print(f"engine: {backend.name}", file=sys.stdout)
-    result = train(config, backend=backend)
+    try:
+        result = train(config, backend=backend)
+    except TrainingDiverged as error:
+        kept = error.result
+        where = (f"; {kept.saved_to} keeps epoch {kept.saved_epoch}"
+                 if kept is not None and kept.saved_to else "; nothing saved")
+        print(f"\ntrain: training diverged at epoch {error.epoch} (loss {error.loss:g}); "
+              f"try a smaller --lr{where}", file=sys.stderr)
+        return 1
     if result.interrupted:
         if result.saved_to:
             print(f"\ninterrupted: {result.saved_to} holds the model after epoch "
@@ -620,10 +717,15 @@ def run_evaluate(args: argparse.Namespace) -> int:
     try:
         checkpoint = load_checkpoint(args.model)
         model = MLP.load(args.model)
-    except (OSError, CheckpointError, ValueError) as error:
+    except (OSError, CheckpointError, ValueError, OverflowError) as error:
         print(f"evaluate: {error}", file=sys.stderr)
         return 1
-    description = dict(checkpoint.metadata.get("dataset") or {})
+    described = checkpoint.metadata.get("dataset") or {}
+    if not isinstance(described, dict):
+        print(f"evaluate: {args.model}: field 'metadata.dataset': expected an object, got "
+              f"{described!r:.60}", file=sys.stderr)
+        return 1
+    description = dict(described)
     if args.dataset:
         description = {"name": args.dataset}
     if not description:
@@ -632,8 +734,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
         return 1
     try:
         dataset = _dataset_from_description(description)
-    except (ValueError, TypeError) as error:
-        print(f"evaluate: {error}", file=sys.stderr)
+    except (ValueError, TypeError, OverflowError) as error:
+        source = "--dataset" if args.dataset else f"{args.model}: field 'metadata.dataset'"
+        print(f"evaluate: {source}: {error}", file=sys.stderr)
         return 1
     expected_out = 1 if dataset.n_classes == 2 else dataset.n_classes
     if model.n_in != dataset.n_features or model.sizes[-1] != expected_out:
@@ -685,8 +788,9 @@ def register(subparsers: Any) -> None:
                              "evaluate and save it")
     parser.add_argument("--seed", type=int, default=0,
                         help="seed for the initial weights and the batch order (default: 0)")
-    parser.add_argument("--samples", type=_positive_int, default=None,
-                        help="points in a toy set (default: 200)")
+    parser.add_argument("--samples", type=_samples, default=None,
+                        help=f"points in a toy set, {MIN_SAMPLES} to {MAX_SAMPLES} "
+                             f"(default: 200)")
     parser.add_argument("--noise", type=_non_negative, default=None,
                         help="noise of a toy set (default: the set's own)")
     parser.add_argument("--output", default=None, metavar="PATH",

@@ -7,6 +7,7 @@ import json
 import os
 
 import pytest
+from support import require
 
 from autograd import checkpoint, nn
 from autograd.checkpoint import CheckpointError
@@ -213,3 +214,71 @@ class TestAtomicWrite:
         with pytest.raises(ValueError, match="not a finite number"):
             model.save(tmp_path / "m.json")
         assert not (tmp_path / "m.json").exists()
+
+
+class TestWhatSaveAccepts:
+    def test_metadata_key_that_is_not_a_string_is_named_and_nothing_written(self, tmp_path):
+        path = tmp_path / "m.json"
+        with pytest.raises(CheckpointError, match="keys must be strings") as caught:
+            nn.MLP(2, [1]).save(path, {1: 2})
+        assert caught.value.field == "metadata.1"
+        assert not path.exists()
+
+    def test_non_finite_metadata_is_named(self, tmp_path):
+        path = tmp_path / "m.json"
+        with pytest.raises(CheckpointError, match="finite number") as caught:
+            nn.MLP(2, [1]).save(path, {"run": {"losses": [0.5, float("nan")]}})
+        assert caught.value.field == "metadata.run.losses.1"
+        assert str(path) in str(caught.value)
+        assert not path.exists()
+
+    def test_metadata_that_is_not_json_is_named(self, tmp_path):
+        with pytest.raises(CheckpointError, match="cannot be written as JSON") as caught:
+            nn.MLP(2, [1]).save(tmp_path / "m.json", {"when": object()})
+        assert caught.value.field == "metadata.when"
+
+    def test_nested_metadata_reads_back_as_written(self, tmp_path):
+        path = tmp_path / "m.json"
+        metadata = {"run": {"losses": [0.5, 0.25], "tags": ("a", None, True)}, "epoch": 3}
+        nn.MLP(2, [1]).save(path, metadata)
+        assert checkpoint.load_checkpoint(path).metadata == {
+            "run": {"losses": [0.5, 0.25], "tags": ["a", None, True]}, "epoch": 3}
+
+    def test_numpy_scalars_are_written_as_plain_numbers(self, tmp_path):
+        np = require("numpy", "fast")
+        path = tmp_path / "m.json"
+        checkpoint.save_checkpoint(path, {"n_in": np.int64(2)}, {"w": np.float32(0.5)},
+                                   {"loss": np.float64(0.25)})
+        loaded = checkpoint.load_checkpoint(path)
+        assert loaded.parameters == {"w": 0.5}
+        assert loaded.metadata == {"loss": 0.25}
+        assert type(loaded.architecture["n_in"]) is int
+
+    def test_missing_directory_names_the_target(self, tmp_path):
+        target = tmp_path / "no" / "dir" / "m.json"
+        with pytest.raises(FileNotFoundError) as caught:
+            nn.MLP(2, [1]).save(target)
+        assert caught.value.filename == str(target)
+
+
+class TestHugeNumbers:
+    def test_huge_integer_parameter_is_named(self, saved):
+        _, path = saved
+        _rewrite(path, lambda d: d["parameters"].__setitem__("layers.0.neurons.0.b", 10 ** 400))
+        with pytest.raises(CheckpointError, match="expected a finite number") as caught:
+            nn.MLP.load(path)
+        assert caught.value.field == "parameters.layers.0.neurons.0.b"
+
+    def test_overflowing_float_in_metadata_is_named(self, saved):
+        _, path = saved
+        path.write_text(path.read_text().replace('"note": "test"', '"note": 1e400'))
+        with pytest.raises(CheckpointError, match="finite number") as caught:
+            checkpoint.load_checkpoint(path)
+        assert caught.value.field == "metadata.note"
+
+    def test_finite_float(self):
+        assert checkpoint.finite_float(2) == 2.0
+        assert checkpoint.finite_float(10 ** 400) is None
+        assert checkpoint.finite_float(float("-inf")) is None
+        assert checkpoint.finite_float(False) is None
+        assert checkpoint.finite_float("1.0") is None

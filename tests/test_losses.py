@@ -6,6 +6,7 @@ import math
 import random
 
 import pytest
+from support import require
 
 from autograd import Value, losses
 
@@ -175,3 +176,36 @@ class TestHingeMseL2:
         assert pen.data == pytest.approx(2.5)
         pen.backward()
         assert [p.grad for p in ps] == pytest.approx([0.6, -0.8])
+
+
+class TestNumpyNumbers:
+    def test_numpy_class_index_and_one_hot_row_equal_the_plain_ones(self):
+        np = require("numpy", "fast")
+        expected = _exact_cross_entropy([[1.0, 2.0]], [1])
+        assert losses.cross_entropy([[1.0, 2.0]], [np.int64(1)]) == pytest.approx(expected)
+        by_row = losses.cross_entropy([[1.0, 2.0]], [np.array([0.0, 1.0])])
+        assert by_row == pytest.approx(expected)
+        assert losses.cross_entropy(np.array([[1.0, 2.0]]), [1]) == pytest.approx(expected)
+
+    def test_numpy_targets_in_mse_binary_cross_entropy_and_hinge(self):
+        np = require("numpy", "fast")
+        p = [Value(3.0)]
+        loss = losses.mse(p, [np.float32(1.0)])
+        assert loss.data == 4.0  # (3 - 1)^2
+        loss.backward()
+        assert p[0].grad == 4.0  # 2 (p - t)
+        bce = losses.binary_cross_entropy([0.0], [np.float64(1.0)])
+        assert bce == pytest.approx(math.log(2.0))
+        assert losses.hinge([np.float32(0.5)], [np.int64(1)]) == pytest.approx(0.5)
+
+    def test_a_bool_is_not_a_class_index(self):
+        with pytest.raises(TypeError, match=r"targets\[0\] must be a class index"):
+            losses.cross_entropy([[1.0, 2.0]], [True])
+
+    def test_a_target_that_is_not_a_number_is_named(self):
+        with pytest.raises(TypeError, match=r"binary_cross_entropy: targets\[1\]"):
+            losses.binary_cross_entropy([0.0, 1.0], [1, None])
+        with pytest.raises(TypeError, match=r"hinge: labels\[0\]"):
+            losses.hinge([0.5], ["1"])
+        with pytest.raises(TypeError, match=r"targets\[0\] must hold numbers"):
+            losses.cross_entropy([[1.0, 2.0]], [[None, 1.0]])

@@ -9,6 +9,7 @@ import re
 import statistics
 
 import pytest
+from support import require
 
 from autograd import Value, losses, nn, optim
 
@@ -210,3 +211,70 @@ class TestStateDict:
         message = re.escape("missing parameter 'layers.0.neurons.0.w.1'")
         with pytest.raises(ValueError, match=message):
             model.load_state_dict({"layers.0.neurons.0.w.0": 1.0, "layers.0.neurons.0.b": 0.0})
+
+
+class TestParameterDiscovery:
+    def test_a_shared_parameter_is_listed_once_and_updated_once(self):
+        class Tied(nn.Module):
+            def __init__(self):
+                self.a = Value(1.0)
+                self.b = self.a
+
+        model = Tied()
+        assert [name for name, _ in model.named_parameters()] == ["a"]
+        assert model.n_parameters == 1
+        model.a.grad = 1.0
+        optim.SGD(model.parameters(), lr=0.5).step()
+        assert model.a.data == 0.5  # 1 - 0.5 * 1, one update
+
+    def test_nested_lists_tuples_and_dicts_are_walked(self):
+        class Deep(nn.Module):
+            def __init__(self):
+                self.nested = [[Value(3.0)], ()]
+                self.table = {"x": (Value(4.0),), 7: [nn.Neuron(1, seed=0)]}
+                self.config = {"sizes": [1, 2]}
+
+        names = [name for name, _ in Deep().named_parameters()]
+        assert names == ["nested.0.0", "table.x.0", "table.7.0.w.0", "table.7.0.b"]
+
+    def test_deep_nesting_needs_no_recursion(self):
+        class Russian(nn.Module):
+            def __init__(self):
+                box: list = [Value(1.0)]
+                for _ in range(5000):
+                    box = [box]
+                self.box = box
+
+        assert len(Russian().named_parameters()) == 1
+
+    def test_a_container_holding_itself_ends(self):
+        class Loop(nn.Module):
+            def __init__(self):
+                self.items = [Value(1.0)]
+                self.items.append(self.items)
+
+        assert [name for name, _ in Loop().named_parameters()] == ["items.0"]
+
+    def test_a_parameter_under_an_unnameable_key_is_an_error(self):
+        class Odd(nn.Module):
+            def __init__(self):
+                self.table = {(1, 2): Value(1.0)}
+
+        with pytest.raises(TypeError, match="cannot be named"):
+            Odd().named_parameters()
+
+
+class TestStateDictNumbers:
+    def test_huge_integer_is_rejected_by_name(self):
+        model = nn.MLP(1, [1], seed=0)
+        state = {**model.state_dict(), "layers.0.neurons.0.b": 10 ** 400}
+        with pytest.raises(ValueError, match=re.escape("'layers.0.neurons.0.b' must be a fin")):
+            model.load_state_dict(state)
+
+    def test_numpy_scalars_are_accepted_as_floats(self):
+        np = require("numpy", "fast")
+        model = nn.MLP(1, [1], seed=0)
+        model.load_state_dict({"layers.0.neurons.0.w.0": np.float32(0.5),
+                               "layers.0.neurons.0.b": np.int64(-2)})
+        assert model.state_dict() == {"layers.0.neurons.0.w.0": 0.5, "layers.0.neurons.0.b": -2.0}
+        assert all(type(p.data) is float for p in model.parameters())

@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+from support import require
 
 from autograd import nn, training
 from autograd.checkpoint import load_checkpoint
@@ -188,3 +189,106 @@ class TestPieces:
         picture = training.draw_digit([k / 63 for k in range(64)], shades=" .:o#")
         assert len(picture) == 8 and all(len(line) == 16 for line in picture)
         assert picture[0].startswith("  ") and picture[-1].endswith("##")
+
+
+def _nan_from(at_epoch: int) -> training.Backend:
+    """A dynamic backend whose loss turns to nan in epoch `at_epoch` (2 batches per epoch)."""
+    calls = {"n": 0}
+
+    def step(model, inputs, labels, loss_fn):
+        calls["n"] += 1
+        result = training.engine_step(model, inputs, labels, loss_fn)
+        if calls["n"] > (at_epoch - 1) * 2:
+            return training.StepResult(float("nan"), result.scores)
+        return result
+
+    return training.Backend("nan-later", step, training.engine_scores)
+
+
+class TestDivergence:
+    def test_huge_learning_rate_is_one_line_and_status_1(self, tmp_path, capsys):
+        path = tmp_path / "m.json"
+        status = main(["train", "--dataset", "moons", "--samples", "40", "--optimizer", "sgd",
+                       "--lr", "1e200", "--epochs", "2", "--engine", "dynamic",
+                       "--output", str(path)])
+        assert status == 1
+        err = capsys.readouterr().err.strip()
+        # 32 training examples: one batch per epoch, so the first update shows in epoch 2
+        assert err.startswith("train: training diverged at epoch 2 (loss nan)")
+        assert "try a smaller --lr" in err and len(err.splitlines()) == 1
+        assert load_checkpoint(path).metadata["epoch"] == 1
+
+    def test_compiled_engine_diverges_the_same_way(self, tmp_path, capsys):
+        require("numpy", "fast")
+        status = main(["train", "--dataset", "moons", "--samples", "40", "--optimizer", "sgd",
+                       "--lr", "1e200", "--epochs", "2", "--engine", "compiled",
+                       "--output", str(tmp_path / "m.json")])
+        assert status == 1
+        err = capsys.readouterr().err.strip()
+        assert "training diverged at epoch 2" in err and len(err.splitlines()) == 1
+
+    def test_the_last_good_epoch_stays_on_disk(self, tmp_path, monkeypatch, capsys):
+        monkeypatch.setattr(training, "DYNAMIC", _nan_from(at_epoch=3))
+        path = tmp_path / "m.json"
+        status = main(["train", "--dataset", "moons", "--samples", "60", "--epochs", "5",
+                       "--engine", "dynamic", "--output", str(path)])
+        assert status == 1
+        err = capsys.readouterr().err
+        assert "training diverged at epoch 3 (loss nan)" in err
+        assert f"{path} keeps epoch 2" in err
+        assert load_checkpoint(path).metadata["epoch"] == 2
+
+    def test_the_python_api_raises(self):
+        with pytest.raises(training.TrainingDiverged) as caught:
+            _quiet_train(TrainConfig(dataset="moons", samples=60, epochs=4), backend=_nan_from(2))
+        assert caught.value.epoch == 2
+        assert caught.value.result.epochs_done == 1
+
+
+class TestTinyDataSets:
+    @pytest.mark.parametrize("samples", ["1", "3", "9"])
+    def test_too_few_samples_is_a_usage_error(self, samples, capsys):
+        with pytest.raises(SystemExit) as caught:
+            main(["train", "--dataset", "moons", "--samples", samples])
+        assert caught.value.code == 2
+        assert "--samples" in capsys.readouterr().err
+
+    def test_the_smallest_allowed_set_trains(self):
+        result = _quiet_train(TrainConfig(dataset="xor", samples=training.MIN_SAMPLES, epochs=1,
+                                          hidden=(2,)))
+        assert result.dataset.split.test_labels
+
+    def test_evaluate_rejects_a_file_asking_for_two_samples(self, tmp_path, capsys):
+        path = tmp_path / "m.json"
+        nn.MLP(2, [1]).save(path, {"dataset": {"name": "moons", "samples": 2}})
+        assert main(["evaluate", str(path)]) == 1
+        err = capsys.readouterr().err
+        assert "metadata.dataset" in err and "samples" in err
+
+    def test_evaluate_rejects_a_dataset_field_that_is_not_an_object(self, tmp_path, capsys):
+        path = tmp_path / "m.json"
+        nn.MLP(2, [1]).save(path, {"dataset": 5})
+        assert main(["evaluate", str(path)]) == 1
+        assert "metadata.dataset" in capsys.readouterr().err
+
+    def test_accuracy_of_nothing_is_an_error(self):
+        with pytest.raises(ValueError, match="no examples"):
+            accuracy(nn.MLP(2, [1]), [], [])
+
+
+class TestEvaluateDamagedNumbers:
+    def test_huge_integer_parameter_is_one_line(self, tmp_path, capsys):
+        path = tmp_path / "m.json"
+        nn.MLP(2, [1]).save(path, {"dataset": {"name": "moons", "samples": 20}})
+        path.write_text(path.read_text().replace('"layers.0.neurons.0.b": 0.0',
+                                                 '"layers.0.neurons.0.b": 1' + "0" * 400))
+        assert main(["evaluate", str(path)]) == 1
+        err = capsys.readouterr().err
+        assert "parameters.layers.0.neurons.0.b" in err and len(err.splitlines()) == 1
+
+
+class TestDefaultOutput:
+    def test_the_python_api_writes_no_file_unless_asked(self, tmp_path, monkeypatch):
+        monkeypatch.chdir(tmp_path)
+        _quiet_train(TrainConfig(dataset="xor", samples=40, epochs=1))
+        assert list(tmp_path.iterdir()) == []
