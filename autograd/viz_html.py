@@ -136,7 +136,16 @@ def _backward_steps(page: _Page) -> None:
         i = view.index[node]
         name = _display_name(view, node)
         parts = []
-        for parent, flow, total in zip(node.parents, flows, totals):
+        # A parent used twice (x * x) takes its flows one edge at a time: the running total
+        # after an edge is the final one less the flows of its later edges to the same parent.
+        later: dict[int, float] = {}
+        running: list[float] = []
+        for parent, flow, total in reversed(list(zip(node.parents, flows, totals))):
+            pending = later.get(id(parent), 0.0)
+            running.append(total - pending)
+            later[id(parent)] = pending + (flow or 0.0)
+        running.reverse()
+        for parent, flow, total in zip(node.parents, flows, running):
             if parent not in view.index:
                 continue
             page.grads.setdefault(parent, []).append((step, total))

@@ -167,3 +167,14 @@ def test_stepping_in_headless_chromium(tmp_path: Path) -> None:
         finally:
             browser.close()
     assert problems == []
+
+
+def test_an_operand_used_twice_shows_its_running_total_edge_by_edge():
+    # d/dx of x*x + 2 sin x at 1.5: the sin branch gives 2 cos 1.5 = 0.1415, then x*x adds
+    # 1.5 twice; the page must show 1.641 after the first edge and 3.141 after the second
+    from autograd import Value, sin, to_html
+
+    x = Value(1.5, "x")
+    y = x * x + sin(x) * 2.0 + 3.0
+    page = to_html(y)
+    assert "x.grad += 1.5 (now 1.641); x.grad += 1.5 (now 3.141)" in page
