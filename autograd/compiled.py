@@ -23,10 +23,13 @@ def f(x, y):
     return t, (g_x, g_y)
 
 A branch in the traced function would be frozen at the trace's data, so comparing a Value
-while tracing (`if x > 0: ...`) raises `TraceError`; so does a function that writes different
-code when traced a second time at other data (a Value's `.data` read and used as a number).
-Kinked ops (relu, abs, maximum, minimum, leaky_relu) are primitives: they compile to
-conditional expressions, evaluated afresh at every call.
+while tracing (`if x > 0: ...`) always raises `TraceError`. Reading a Value's `.data` and using
+it as a number freezes that number too; `compile` traces a second time at a nearby point and
+refuses a function whose code changes there, but a branch on `.data` whose threshold lies far
+from the traced inputs cannot be seen that way, so never branch on `.data` in a function you
+compile: compare the Values themselves, or use the kinked ops. Kinked ops (relu, abs,
+maximum, minimum, leaky_relu) are primitives: they compile to conditional expressions,
+evaluated afresh at every call.
 
 Batched: the arguments named in `batch_args` hold one entry per sample. Given lists, the
 generated function loops over the samples; given numpy arrays (the `fast` extra), every
