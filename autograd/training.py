@@ -21,12 +21,14 @@ from __future__ import annotations
 import argparse
 import math
 import numbers
+import os
 import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, TextIO
 
 from autograd import data, losses, optim
@@ -649,6 +651,23 @@ def _decay(text: str) -> float:
     return value
 
 
+def _unwritable(path: str) -> str | None:
+    """Why a model file cannot be written at `path`, or None when it looks fine.
+
+    >>> _unwritable("model.json") is None, _unwritable(".")
+    (True, 'it is a folder')
+    """
+    target = Path(path)
+    if target.is_dir():
+        return "it is a folder"
+    folder = target.parent
+    if not folder.is_dir():
+        return f"the folder {os.fspath(folder)} does not exist"
+    if not os.access(folder, os.W_OK):
+        return f"the folder {os.fspath(folder)} is not writable"
+    return None
+
+
 def run_train(args: argparse.Namespace) -> int:
     """The `train` command: train, report, save; 130 when stopped by Ctrl-C.
 
@@ -670,6 +689,10 @@ def run_train(args: argparse.Namespace) -> int:
         epochs=args.epochs, ema=args.ema, seed=args.seed, samples=args.samples,
         noise=args.noise, output=output,
     )
+    problem = _unwritable(output)
+    if problem:
+        print(f"train: cannot write the model to {output}: {problem}", file=sys.stderr)
+        return 2
     try:
         backend = backend_named(args.engine)
     except ImportError as error:
@@ -678,6 +701,9 @@ def run_train(args: argparse.Namespace) -> int:
     print(f"engine: {backend.name}", file=sys.stdout)
     try:
         result = train(config, backend=backend)
+    except OSError as error:
+        print(f"\ntrain: cannot write the model: {error}", file=sys.stderr)
+        return 1
     except TrainingDiverged as error:
         kept = error.result
         where = (f"; {kept.saved_to} keeps epoch {kept.saved_epoch}"

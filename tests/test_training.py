@@ -292,3 +292,17 @@ class TestDefaultOutput:
         monkeypatch.chdir(tmp_path)
         _quiet_train(TrainConfig(dataset="xor", samples=40, epochs=1))
         assert list(tmp_path.iterdir()) == []
+
+
+class TestOutputPath:
+    def test_a_missing_folder_is_refused_before_training(self, tmp_path, capsys):
+        target = tmp_path / "missing" / "m.json"
+        assert main(["train", "--dataset", "xor", "--epochs", "1", "--output", str(target)]) == 2
+        captured = capsys.readouterr()
+        assert f"train: cannot write the model to {target}: the folder" in captured.err
+        assert "epoch" not in captured.out  # refused before any training
+
+    def test_a_folder_as_output_is_refused(self, tmp_path, capsys):
+        assert main(["train", "--dataset", "xor", "--epochs", "1", "--output",
+                     str(tmp_path)]) == 2
+        assert "it is a folder" in capsys.readouterr().err
