@@ -24,7 +24,7 @@ from typing import Any
 
 from autograd.engine import Value
 from autograd.expression import FUNCTIONS, ExpressionError, parse
-from autograd.viz import DEFAULT_MAX_NODES, SAVE_FORMATS, RendererNotFound, save, text_tree
+from autograd.viz import DEFAULT_MAX_NODES, RendererNotFound, diagram_format, save, text_tree
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -66,14 +66,53 @@ def _format(x: float) -> str:
     return f"{x:.6g}"
 
 
+def check_options(output: str | None, number_format: str, max_nodes: int | None,
+                  rankdir: str = "LR") -> int | None:
+    """Refuse bad options before anything is evaluated; returns the node limit to draw with.
+
+    `max_nodes` of None or 0 draws every node; otherwise it must be at least 1.
+
+    >>> check_options("g.svg", ".3f", 0) is None, check_options(None, "e", 40)
+    (True, 40)
+    >>> try:
+    ...     check_options(None, "d", None)
+    ... except CommandError as error:
+    ...     print(error)
+    --number-format: 'd' is not a format for floats (such as .4g, .3f or e)
+    """
+    try:
+        format(1.5, number_format)
+    except (ValueError, TypeError):
+        raise CommandError(f"--number-format: {number_format!r} is not a format for floats "
+                           "(such as .4g, .3f or e)") from None
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise CommandError(f"--rankdir: expected LR or TB, got {rankdir!r}")
+    if isinstance(max_nodes, bool) or not (max_nodes is None or isinstance(max_nodes, int)):
+        raise CommandError(f"--max-nodes: expected a whole number, got {max_nodes!r}")
+    if max_nodes is not None and max_nodes < 0:
+        raise CommandError(f"--max-nodes: {max_nodes} is negative; give 0 to draw every node "
+                           "or a positive limit")
+    if output is not None:
+        try:
+            diagram_format(output)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+    return max_nodes or None
+
+
 def run_graph(expression: str, at: str | Sequence[str] = (), output: str | None = None,
               *, rankdir: str = "LR", number_format: str = ".4g", show_grad: bool = True,
               max_nodes: int | None = DEFAULT_MAX_NODES, tree: bool = False) -> int:
-    """Do the command's work; returns the exit status (2 for bad input)."""
+    """Do the command's work; returns the exit status (2 for bad input).
+
+    Options are checked before anything is evaluated or printed. `max_nodes` of None or 0
+    draws every node.
+    """
     try:
+        limit = check_options(output, number_format, max_nodes, rankdir)
         return _run(expression, [at] if isinstance(at, str) else list(at), output,
                     rankdir=rankdir, number_format=number_format, show_grad=show_grad,
-                    max_nodes=max_nodes, tree=tree)
+                    max_nodes=limit, tree=tree)
     except RendererNotFound as error:
         _fail(str(error))
         return 1
@@ -99,11 +138,6 @@ def _run(expression: str, at: list[str], output: str | None, *, rankdir: str,
     if unused:
         raise CommandError(f"--at gives {', '.join(map(repr, unused))}, "
                            "which the expression does not use")
-    if output is not None:
-        extension = output.rsplit(".", 1)[-1].lower() if "." in output else ""
-        if extension not in SAVE_FORMATS:
-            raise CommandError(f"{output}: unknown diagram format; use .svg, .png, .dot, .gv "
-                               "or .html")
     variables = {name: Value(given[name], label=name) for name in parsed.names}
     result: Any = parsed.evaluate(variables)
     if not isinstance(result, Value):
@@ -135,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the `graph` command from parsed arguments."""
     return run_graph(args.expression, args.at, args.output, rankdir=args.rankdir,
                      number_format=args.number_format, show_grad=not args.no_grad,
-                     max_nodes=None if args.max_nodes == 0 else args.max_nodes,
+                     max_nodes=args.max_nodes,
                      tree=args.tree)
 
 

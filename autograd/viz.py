@@ -697,6 +697,25 @@ def _file_mode(target: Path) -> int:
 SAVE_FORMATS = ("svg", "png", "dot", "gv", "html")
 
 
+def diagram_format(path: str | os.PathLike[str]) -> str:
+    """The diagram format `save` picks for `path` (its extension), or ValueError.
+
+    >>> diagram_format("net.SVG"), diagram_format("graph.gv")
+    ('svg', 'gv')
+    >>> diagram_format(".svg")
+    Traceback (most recent call last):
+    ValueError: .svg: unknown diagram format '(none)'; use .svg, .png, .dot, .gv or .html
+    """
+    target = Path(path)
+    extension = target.suffix.lower().lstrip(".")
+    if extension not in SAVE_FORMATS:
+        raise ValueError(
+            f"{target}: unknown diagram format {target.suffix or '(none)'!r}; "
+            "use .svg, .png, .dot, .gv or .html"
+        )
+    return extension
+
+
 def save(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
     """Write the diagram to `path`, by its extension: .svg, .png, .dot/.gv or .html.
 
@@ -709,12 +728,7 @@ def save(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
     'digraph autograd'
     """
     target = Path(path)
-    extension = target.suffix.lower().lstrip(".")
-    if extension not in SAVE_FORMATS:
-        raise ValueError(
-            f"{target}: unknown diagram format {target.suffix or '(none)'!r}; "
-            "use .svg, .png, .dot, .gv or .html"
-        )
+    extension = diagram_format(target)
     if extension == "html":
         from autograd.viz_html import to_html
 

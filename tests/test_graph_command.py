@@ -136,6 +136,41 @@ class TestErrors:
         assert message in lines[0]
         assert list(tmp_path.iterdir()) == []  # nothing written, nothing executed
 
+    @pytest.mark.parametrize(("options", "message"), [
+        (["--number-format", "%d"], "--number-format"),
+        (["--number-format", "d"], "--number-format"),
+        (["--number-format", "s"], "--number-format"),
+        (["--max-nodes", "-3"], "--max-nodes"),
+        (["--max-nodes", "-3", "-o", "g.dot"], "--max-nodes"),
+        (["-o", ".svg"], "unknown diagram format"),
+        (["-o", "g.", "--tree"], "unknown diagram format"),
+    ], ids=["%d", "d", "s", "max-nodes", "max-nodes-with-o", "dot-svg", "bare-dot"])
+    def test_bad_options_fail_before_any_output(self, options: list[str], message: str,
+                                                tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+        monkeypatch.chdir(tmp_path)
+        assert main([*NEURON, *options]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""  # nothing printed before the error
+        lines = captured.err.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("autograd graph: error: ")
+        assert message in lines[0]
+        assert list(tmp_path.iterdir()) == []
+
+    def test_max_nodes_zero_and_none_draw_everything(self, tmp_path: Path) -> None:
+        from autograd.graph_command import run_graph
+
+        expression = " + ".join(f"x*{k}" for k in range(1, 40))  # 79 value nodes
+        for limit in (0, None):
+            target = tmp_path / f"all_{limit}.dot"
+            assert run_graph(expression, "x=1", str(target), max_nodes=limit) == 0
+            assert "not drawn" not in target.read_text() and "more ->" not in target.read_text()
+        limited = tmp_path / "limited.dot"
+        assert main(["graph", expression, "--at", "x=1", "-o", str(limited),
+                     "--max-nodes", "5"]) == 0
+        assert "more ->" in limited.read_text()
+
     def test_unwritable_output(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         assert main([*NEURON, "-o", str(tmp_path / "missing" / "g.dot")]) == 2
         assert "cannot write" in capsys.readouterr().err
