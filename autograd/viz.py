@@ -546,7 +546,9 @@ def to_dot(root: Value, **options: Any) -> str:
     function), `show_grad`, `params` (parameter Values, or a mapping of names to them),
     `groups` (a mapping of Values to cluster names or paths, or True to cluster by parameter
     names), `max_nodes` (the rest collapses into a note; None draws all), `legend`,
-    `size_by_grad` (edge width grows with log |gradient|) and `title`.
+    `size_by_grad` (edge width grows with log |gradient|) and `title`. An unlabelled leaf
+    not in `params` is drawn as a constant (a plain number and an unnamed weight look alike
+    in the graph): pass `params` to show weights as parameters, as `text_tree` does.
 
     >>> a = Value(3.0, label="a"); y = a * 2.0; y.backward()
     >>> text = to_dot(y, rankdir="TB")
@@ -752,11 +754,14 @@ def save(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
 
 
 def text_tree(root: Value, *, number_format: NumberFormat = ".4g", show_grad: bool = True,
-              max_lines: int | None = 500, ascii: bool = False) -> str:
+              max_lines: int | None = 500, ascii: bool = False, params: ParamsArg = None) -> str:
     """The graph as an indented tree, output first; a node reached twice is shown once.
 
     Later meetings of a shared node print a reference to the first. Attached to Value as
-    `v.tree()`.
+    `v.tree()`. `params` marks parameters as `to_dot` does (Values, (name, Value) pairs or
+    a mapping such as `model.named_parameters()`): they read `NAME (param)`. Other leaves
+    read their label, or `leaf` without one; a number written into an expression and a
+    weight made with `Value(x)` look the same in the graph, so neither is called a constant.
 
     >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b"); y = (a * b).tanh(); y.label = "y"
     >>> print(text_tree(y, number_format=".3f", show_grad=False))
@@ -764,10 +769,18 @@ def text_tree(root: Value, *, number_format: NumberFormat = ".4g", show_grad: bo
     └── *  data -6.000
         ├── a  data 2.000
         └── b  data -3.000
+    >>> w = Value(0.5); z = w * a + 1; z.backward()
+    >>> print(text_tree(z, params={"w": w}))
+    +  data 2  grad 1
+    ├── *  data 1  grad 1
+    │   ├── w (param)  data 0.5  grad 2
+    │   └── a  data 2  grad 0.5
+    └── leaf  data 1  grad 1
     """
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value, got {type(root).__name__}")
     fmt = number_formatter(number_format)
+    members, names = _parameters(params)
     tee, elbow, pipe, gap = ("|-- ", "`-- ", "|   ", "    ") if ascii else (
         "├── ", "└── ", "│   ", "    ")
     uses: dict[Value, int] = {}
@@ -781,10 +794,13 @@ def text_tree(root: Value, *, number_format: NumberFormat = ".4g", show_grad: bo
     while stack:
         node, lead, child_lead = stack.pop()
         full = max_lines is not None and len(lines) >= max_lines
+        name = names.get(node, node.label)
         if node.op is not None:
-            head = f"{node.label} = {node.op.name}" if node.label else node.op.name
+            head = f"{name} = {node.op.name}" if name else node.op.name
         else:
-            head = node.label if node.label is not None else "const"
+            head = name if name is not None else ("param" if node in members else "leaf")
+        if node in members and name is not None:
+            head += " (param)"
         if node in tags:
             if full:
                 skipped += 1

@@ -52,6 +52,15 @@ def band_colour(g: float) -> str:
     return GRADIENT_BANDS[sum(decade >= e for e in edges)][1]
 
 
+def trained_mlp_loss() -> tuple[Value, autograd.nn.MLP, list[tuple[str, Value]]]:
+    """A squared error of a 2-3-1 network after one backward pass, and its named parameters."""
+    model = autograd.nn.MLP(2, [3, 1], seed=0)
+    (out,) = model([0.5, -1.0])
+    loss = (out - 1.0) ** 2
+    loss.backward()
+    return loss, model, model.named_parameters()
+
+
 # -- DOT text -----------------------------------------------------------------------------------
 
 
@@ -347,6 +356,35 @@ class TestTextTree:
         y, *_ = gate_example()
         assert "`-- x3" in text_tree(y, ascii=True)
         assert y.tree() == text_tree(y)  # type: ignore[attr-defined]
+
+    def test_unlabelled_leaves_are_not_claimed_constant(self) -> None:
+        loss, _, _ = trained_mlp_loss()
+        tree = text_tree(loss, max_lines=None)
+        assert "const" not in tree
+        leaves = [ln for ln in tree.splitlines() if "(#" not in ln and "── leaf  data" in ln]
+        assert len(leaves) >= 9  # 6 + 3 weights and biases, as well as plain numbers
+
+    def test_parameters_show_with_their_names(self) -> None:
+        loss, model, named = trained_mlp_loss()
+        tree = text_tree(loss, params=named, max_lines=None)
+        for name, p in named:
+            # Printed with the spec .4g, from the parameter's own data and gradient.
+            line = f"{name} (param)  data {p.data:.4g}  grad {p.grad:.4g}"
+            assert tree.count(line) == 1, line
+        assert model.parameters()[0].label is None  # the names come from params, not labels
+        shown = set(re.findall(r"(\S+) \(param\)  data", tree))
+        drawn = set(re.findall(r"<b>([^<]+)</b> <i>param</i>", to_dot(loss, params=named)))
+        assert shown == drawn == {name for name, _ in named}
+
+    def test_params_take_the_forms_to_dot_takes(self) -> None:
+        loss, model, named = trained_mlp_loss()
+        by_pairs = text_tree(loss, params=named)
+        assert text_tree(loss, params=dict(named)) == by_pairs
+        assert loss.tree(params=named) == by_pairs  # type: ignore[attr-defined]
+        unnamed = text_tree(loss, params=model.parameters(), max_lines=None)
+        assert unnamed.count("── param  data") == len(named)
+        with pytest.raises(TypeError, match="params"):
+            text_tree(loss, params=[1.0])
 
     def test_line_limit(self) -> None:
         tree = text_tree(chain(10), max_lines=5)
