@@ -54,6 +54,7 @@ import math
 import numbers
 import operator
 import re
+import reprlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,8 +91,12 @@ def _shape_of(x: Any, where: str) -> Shape:
         return shape
     if isinstance(x, (list, tuple)):
         return tuple(_shape_of(item, f"{where}[{i}]") for i, item in enumerate(x))
-    raise TypeError(f"{where}: expected a number, a Value or a list of them, got "
-                    f"{type(x).__name__} {x!r}")
+    raise _not_a_number(x, where)
+
+
+def _not_a_number(x: Any, where: str) -> TypeError:
+    return TypeError(f"{where}: expected a number, a Value or a list of them, got "
+                     f"{type(x).__name__} {x!r}")
 
 
 def _flat(x: Any, shape: Shape) -> list[Any]:
@@ -122,13 +127,104 @@ def _quick_shape(x: Any) -> Any:
     return None
 
 
-def _plain(x: Any) -> Any:
-    """Values replaced by their data, so the compiled code only ever sees numbers."""
-    if isinstance(x, Value):
-        return x.data
-    if isinstance(x, (list, tuple)) and x and isinstance(x[0], (Value, list, tuple)):
-        return [_plain(item) for item in x]
-    return x
+class _NotANumber(Exception):
+    """A leaf of an argument that is no number; `path` leads to it (innermost index first)."""
+
+    def __init__(self, leaf: Any) -> None:
+        super().__init__()
+        self.leaf = leaf
+        self.path: list[int] = []
+
+
+_MISMATCH: Any = object()  # an argument shaped otherwise than the program's
+
+
+@functools.lru_cache(maxsize=256)
+def _array_dimensions(shape: Shape) -> tuple[int, ...] | None:
+    """The numpy shape holding `shape`, or None if `shape` is ragged (no array holds it)."""
+    dimensions = _dimensions(shape)
+    rebuilt: Shape = None
+    for n in reversed(dimensions):
+        rebuilt = (rebuilt,) * n
+    return dimensions if rebuilt == shape else None
+
+
+@functools.lru_cache(maxsize=256)
+def _is_flat(shape: Shape) -> bool:
+    return all(s is None for s in shape)
+
+
+def _checked(x: Any, shape: Shape) -> Any:
+    """`x` with its Values replaced by their data, so the compiled code only ever sees numbers;
+    `_MISMATCH` if `x` is not of `shape`. A leaf that is no number raises `_NotANumber`."""
+    if shape is None:
+        if type(x) is float:
+            return x
+        if isinstance(x, Value):
+            return x.data
+        if _is_number(x) or getattr(x, "shape", None) == ():
+            return x
+        if isinstance(x, (list, tuple)) or hasattr(x, "shape"):
+            return _MISMATCH
+        raise _NotANumber(x)
+    if hasattr(x, "shape") and hasattr(x, "tolist"):  # a numpy array
+        return x if x.shape == _array_dimensions(shape) else _MISMATCH
+    if not isinstance(x, (list, tuple)):
+        if isinstance(x, Value) or _is_number(x):
+            return _MISMATCH
+        raise _NotANumber(x)
+    if len(x) != len(shape):
+        return _MISMATCH
+    if set(map(type, x)) <= {float} and _is_flat(shape):
+        return x
+    out = []
+    changed = False
+    for i, (item, sub) in enumerate(zip(x, shape)):
+        try:
+            y = item if sub is None and type(item) is float else _checked(item, sub)
+        except _NotANumber as error:
+            error.path.append(i)
+            raise
+        if y is _MISMATCH:
+            return _MISMATCH
+        changed = changed or y is not item
+        out.append(y)
+    return out if changed else x
+
+
+def _checked_batch(x: Any, shape: Shape) -> Any:
+    """`_checked` for an argument holding samples of `shape` (a list, or an array)."""
+    if hasattr(x, "shape") and hasattr(x, "tolist"):
+        return x if x.shape[1:] == _array_dimensions(shape) else _MISMATCH
+    if shape is None and set(map(type, x)) <= {float}:
+        return x
+    out = []
+    for i, item in enumerate(x):
+        try:
+            y = _checked(item, shape)
+        except _NotANumber as error:
+            error.path.append(i)
+            raise
+        if y is _MISMATCH:
+            return _MISMATCH
+        out.append(y)
+    return out
+
+
+def _describe(shape: Shape) -> str:
+    """A shape in words, for error messages."""
+    if shape is None:
+        return "a number"
+    if all(s is None for s in shape):
+        return f"a list of {len(shape)} number{'' if len(shape) == 1 else 's'}"
+    dimensions = _array_dimensions(shape)
+    if dimensions is not None:
+        return f"nested lists of shape {dimensions}"
+
+    def outline(s: Shape) -> str:
+        return "x" if s is None else "[" + ", ".join(outline(t) for t in s) + "]"
+
+    return f"ragged lists {reprlib.repr(outline(shape))}"
 
 
 def _numbers(x: Any) -> Any:
@@ -1203,6 +1299,9 @@ class _Writer:
 class _Program:
     source: str
     function: Callable[..., Any]
+    shapes: list[Shape]    # of each argument (of one sample, for a batched argument)
+    batched: set[int]
+    names: list[str]       # the arguments' names in the generated function
 
 
 class CompiledFunction:
@@ -1224,7 +1323,8 @@ class CompiledFunction:
         self.batch_positions = tuple(sorted({self._position(b) for b in batch_args}))
         self.argnums = argnums
         self.has_aux = has_aux
-        self._programs: dict[Any, _Program] = {}
+        self._programs: dict[Any, _Program] = {}        # by the exact shapes of the arguments
+        self._by_quick_shape: dict[Any, _Program] = {}  # the latest, by a cheap key
         self._latest: _Program | None = None
 
     def _position(self, which: int | str) -> int:
@@ -1262,20 +1362,132 @@ class CompiledFunction:
         return self
 
     def __call__(self, *args: Any) -> Any:
-        program = self._program(args)
-        return program.function(*[_plain(a) for a in args])
+        program, plain = self._program(args)
+        try:
+            return program.function(*plain)
+        except (ValueError, ZeroDivisionError, OverflowError) as error:
+            raise self._explained(error, args) from error
 
-    def _program(self, args: Sequence[Any]) -> _Program:
+    def _program(self, args: Sequence[Any]) -> tuple[_Program, list[Any]]:
+        """The program for arguments shaped like `args` (compiled if new), and the arguments
+        as it reads them."""
+        self._check_batch(args)
         array = any(hasattr(args[i], "shape") for i in self.batch_positions if i < len(args))
         # a batched argument's shape is that of one sample: any batch size runs the same code
-        key = (array, tuple(_quick_shape(a[0] if i in self.batch_positions and len(a) else a)
-                            for i, a in enumerate(args)))
-        program = self._programs.get(key)
-        if program is None:
-            program = self._compile(args, array)
-            self._programs[key] = program
+        quick = (array, tuple(_quick_shape(a[0] if i in self.batch_positions and len(a) else a)
+                              for i, a in enumerate(args)))
+        program = self._by_quick_shape.get(quick)
+        plain = None if program is None else self._arguments_for(program, args)
+        if plain is None:  # the cheap key follows first items only: look up the exact shapes
+            key = (array, self._exact_shapes(args))
+            program = self._programs.get(key)
+            if program is None:
+                program = self._compile(args, array)
+                self._programs[key] = program
+            self._by_quick_shape[quick] = program
+            plain = self._arguments_for(program, args)
+            if plain is None:  # pragma: no cover - the exact shapes are the program's
+                raise AssertionError(f"compile({self.name}): arguments do not fit their program")
         self._latest = program
-        return program
+        return program, plain
+
+    def _check_batch(self, args: Sequence[Any]) -> None:
+        """Batched arguments are sequences of samples, all of one length."""
+        lengths: dict[int, int] = {}
+        for i in self.batch_positions:
+            if i >= len(args):
+                continue
+            x = args[i]
+            if not isinstance(x, (list, tuple)) and getattr(x, "ndim", 0) < 1:
+                name = _argument_names(self.parameters, len(args))[i]
+                raise TypeError(f"compile({self.name}): batched argument {name!r} must be a list "
+                                f"or an array with one entry per sample, got "
+                                f"{type(x).__name__} {reprlib.repr(x)}")
+            lengths[i] = len(x)
+        if len(set(lengths.values())) > 1:
+            names = _argument_names(self.parameters, len(args))
+            raise ValueError(
+                f"compile({self.name}): the batched arguments "
+                f"{', '.join(repr(names[i]) for i in lengths)} differ in length "
+                f"({' and '.join(str(n) for n in lengths.values())})")
+
+    def _arguments_for(self, program: _Program, args: Sequence[Any]) -> list[Any] | None:
+        """`args` with Values replaced by their data, or None if they do not fit `program`."""
+        if len(args) != len(program.shapes):
+            return None
+        plain = []
+        for i, (x, shape) in enumerate(zip(args, program.shapes)):
+            try:
+                y = _checked_batch(x, shape) if i in program.batched else _checked(x, shape)
+            except _NotANumber as error:
+                where = "".join(f"[{j}]" for j in reversed(error.path))
+                raise _not_a_number(error.leaf, f"compile({self.name}): argument "
+                                                f"{program.names[i]!r}{where}") from None
+            if y is _MISMATCH:
+                return None
+            plain.append(y)
+        return plain
+
+    def _exact_shapes(self, args: Sequence[Any]) -> tuple[Shape, ...]:
+        """The shape of each argument (of one sample, for a batched argument)."""
+        names = _argument_names(self.parameters, len(args))
+        shapes: list[Shape] = []
+        for i, x in enumerate(args):
+            where = f"compile({self.name}): argument {names[i]!r}"
+            if i not in self.batch_positions:
+                shapes.append(_shape_of(x, where))
+                continue
+            if not len(x):
+                shapes.append("empty")  # refused when compiled
+                continue
+            first = _shape_of(x[0], f"{where}[0]")
+            if not hasattr(x, "shape"):
+                for j, sample in enumerate(x):
+                    shape = _shape_of(sample, f"{where}[{j}]")
+                    if shape != first:
+                        raise ValueError(
+                            f"{where}: sample {j} is {_describe(shape)}, but sample 0 is "
+                            f"{_describe(first)}; the samples of a batched argument must all "
+                            "have one shape")
+            shapes.append(first)
+        return tuple(shapes)
+
+    def _explained(self, error: Exception, args: Sequence[Any]) -> Exception:
+        """An error of the maths raised by compiled code, told as the dynamic engine tells it
+        (which op, which operand), else with the inputs."""
+        kind = next(k for k in (ZeroDivisionError, OverflowError, ValueError)
+                    if isinstance(error, k))
+        batched = [i for i in self.batch_positions if i < len(args)]
+        size = len(args[batched[0]]) if batched else 1
+        for j in range(min(size, 1000)):  # the dynamic engine, sample by sample
+            sample = [a[j] if i in batched else a for i, a in enumerate(args)]
+            message = self._engine_error(sample)
+            if message is not None:
+                where = f" (sample {j} of the batch)" if batched else ""
+                return kind(f"compile({self.name}): {message}{where}")
+        names = _argument_names(self.parameters, len(args))
+        inputs = ", ".join(f"{name}={reprlib.repr(a)}" for name, a in zip(names, args))
+        return kind(f"compile({self.name}): {error}, at these inputs: {inputs}")
+
+    def _engine_error(self, args: Sequence[Any]) -> str | None:
+        """What the dynamic engine says running f on `args`, if it fails in its maths."""
+        def leaves(x: Any) -> Any:
+            if isinstance(x, Value):
+                return x
+            if hasattr(x, "tolist"):
+                x = x.tolist()
+            if isinstance(x, (list, tuple)):
+                return [leaves(item) for item in x]
+            return Value(float(x))
+
+        try:
+            with engine.no_grad():
+                self.f(*[leaves(a) for a in args])
+        except (ValueError, ZeroDivisionError, OverflowError) as error:
+            return str(error)
+        except Exception:  # another failure: not the one compiled code met
+            return None
+        return None
 
     def _compile(self, args: Sequence[Any], array: bool) -> _Program:
         n = len(args)
@@ -1317,7 +1529,8 @@ class CompiledFunction:
         namespace = _namespace(array, writer.helpers, writer.constants)
         code = builtins.compile(source, f"<compiled {self.name}>", "exec")
         exec(code, namespace)
-        return _Program(source, namespace[self.function_name])
+        shapes = [a.shape for a in writer.trace.arguments]
+        return _Program(source, namespace[self.function_name], shapes, batched, names)
 
     def _write(self, names: list[str], samples: list[Any], batched: set[int], wanted: set[int],
                mode: str, many: bool) -> tuple[str, _Writer]:

@@ -344,3 +344,93 @@ def test_argnums_and_results():
         compile(lambda x: [x, x])(1.0)
     with pytest.raises(ValueError, match="not traced yet"):
         _ = compile(lambda x: x).source
+
+
+# ----------------------------------------------------------------------------------------------
+# Later calls: arguments of another shape, bad numbers, errors of the maths
+# ----------------------------------------------------------------------------------------------
+
+
+def total_of_rows(m):
+    return autograd.sum_values([v * v for row in m for v in row])
+
+
+def test_a_later_call_with_ragged_lists_is_compiled_for_its_own_shape():
+    compiled = compile(total_of_rows)
+    assert compiled([[1.0, 2.0], [3.0, 4.0]]) == (30.0, ([[2.0, 4.0], [6.0, 8.0]],))
+    # same first row, shorter second row: d/dv sum v^2 = 2v
+    assert compiled([[1.0, 2.0], [3.0]]) == (14.0, ([[2.0, 4.0], [6.0]],))
+    assert compiled([[1.0, 2.0], [3.0, 5.0]]) == (39.0, ([[2.0, 4.0], [6.0, 10.0]],))
+
+
+def test_batched_samples_of_different_shapes_are_named():
+    compiled = compile(squared_error, batch_args=["x", "y"])
+    with pytest.raises(ValueError, match=r"compile\(squared_error\): argument 'x'.*sample 1"):
+        compiled(WEIGHTS, [[1.0, 2.0], [3.0]], [1.0, 2.0])  # first call
+    compiled(WEIGHTS, [[1.0, 2.0], [3.0, 4.0]], [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"compile\(squared_error\): argument 'x'.*sample 2.*"
+                                         r"3 numbers.*2 numbers"):
+        compiled(WEIGHTS, [[1.0, 2.0], [3.0, 4.0], [1.0, 2.0, 3.0]], [1.0, 2.0, 3.0])
+
+
+def test_batched_lists_of_different_lengths_on_a_later_call_are_refused():
+    compiled = compile(squared_error, batch_args=["x", "y"])
+    compiled(WEIGHTS, [[1.0, 2.0], [3.0, 4.0]], [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"compile\(squared_error\).*'x'.*'y'.*differ in length "
+                                         r"\(2 and 1\)"):
+        compiled(WEIGHTS, [[1.0, 2.0], [3.0, 4.0]], [1.0])
+
+
+def test_batched_arrays_of_different_lengths_on_a_later_call_are_refused():
+    np = require("numpy", "fast")
+    compiled = compile(squared_error, batch_args=["x", "y"])
+    compiled(WEIGHTS, np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"compile\(squared_error\).*differ in length \(3 and 2\)"):
+        compiled(WEIGHTS, np.array([[1.0, 2.0], [3.0, 4.0], [0.0, 0.0]]), np.array([1.0, 2.0]))
+
+
+def test_errors_of_the_maths_on_a_later_call_name_the_compiled_function_and_the_op():
+    root = compile(autograd.sqrt)
+    assert root(4.0) == (2.0, (0.25,))  # d sqrt(x)/dx = 1 / (2 sqrt x)
+    with pytest.raises(ValueError, match=r"compile\(sqrt\): sqrt\(-1\.0\): operand outside"):
+        root(-1.0)
+    ratio = compile(lambda x, y: x / y)
+    ratio(1.0, 2.0)
+    with pytest.raises(ZeroDivisionError, match=r"compile\(<lambda>\): .*1\.0 / 0\.0"):
+        ratio(1.0, 0.0)
+    grow = compile(autograd.exp)
+    grow(1.0)
+    with pytest.raises(OverflowError, match=r"compile\(exp\): exp\(1000\.0\)"):
+        grow(1000.0)
+
+
+def test_an_error_of_the_maths_in_a_batch_names_the_sample():
+    compiled = compile(lambda w, x: autograd.log(w * x), batch_args=["x"])
+    compiled(1.0, [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"compile\(<lambda>\): log\(-3\.0\).*sample 2"):
+        compiled(1.0, [1.0, 2.0, -3.0])
+
+
+@pytest.mark.parametrize("bad", [None, 1j, True, "2.0"])
+def test_an_argument_that_is_not_a_number_is_named_on_a_later_call(bad):
+    compiled = compile(lambda x, y: x * y)
+    compiled(1.0, 2.0)
+    with pytest.raises(TypeError, match=r"compile\(<lambda>\): argument 'y': expected a number"):
+        compiled(1.0, bad)
+    rows = compile(lambda w: w[0] * w[1])
+    rows([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"compile\(<lambda>\): argument 'w'\[1\]: expected"):
+        rows([1.0, bad])
+
+
+def test_a_list_mixing_values_and_numbers_is_read_item_by_item():
+    t = math.tanh(2.0)
+    compiled = compile(lambda w: autograd.tanh(w[0] * w[1]))
+    for w in ([1.0, Value(2.0)], [Value(1.0), 2.0], [1.0, 2.0]):
+        value, (grad,) = compiled(w)
+        assert_close(value, t)
+        assert_close(grad[0], (1.0 - t * t) * 2.0)  # d tanh(ab)/da = (1 - tanh^2) b
+        assert_close(grad[1], (1.0 - t * t) * 1.0)
+    nested = compile(lambda m: m[0][0] * m[1][0])
+    assert nested([[3.0], [Value(2.0)]]) == (6.0, ([[2.0], [3.0]],))
+    assert nested([[Value(3.0)], [2.0]]) == (6.0, ([[2.0], [3.0]],))
