@@ -81,16 +81,7 @@ def sgd_update(params: Sequence[Value], lr: float) -> None:
 def dag_graph(dag: Dag) -> tuple[Value, list[Value]]:
     """The DAG built from Values: its output node and its input leaves."""
     leaves = [Value(x) for x in dag.inputs]
-    nodes: list[Value] = list(leaves)
-    append = nodes.append
-    for op, a, b in dag.nodes:
-        if op == "tanh":
-            append(tanh(nodes[a]))
-        elif op == "+":
-            append(nodes[a] + nodes[b])
-        else:
-            append(nodes[a] * nodes[b])
-    return nodes[-1], leaves
+    return dag_function(dag)(leaves), leaves
 
 
 def dag_function(dag: Dag):

@@ -114,6 +114,20 @@ def without_gc(forward: Callable[[], Any]) -> Callable[[], Any]:
     return run
 
 
+def dynamic_rows(forward: Callable[[], Value], repeat: int, nodes: int) -> list[Row]:
+    """The dynamic engine's two rows for a graph that `forward` builds: with its memory, and
+    again with the garbage collector off while building."""
+    def backward(root: Value) -> None:
+        root.backward()
+
+    return [
+        memory(measured("autograd, dynamic", forward, backward, repeat, nodes), forward,
+               backward),
+        measured("  the same, gc off while building", without_gc(forward), backward, repeat,
+                 nodes),
+    ]
+
+
 def check(what: str, value: float, expected: float, grads: Sequence[float],
           expected_grads: Sequence[float]) -> None:
     """The engines must compute the same numbers before their speed means anything."""
@@ -279,16 +293,7 @@ def dag(n: int, repeat: int, compiled: bool = True) -> Table:
     check(f"DAG {n}", value, root.data, grads, [x.grad for x in leaves])
     del root, leaves
 
-    def forward() -> Value:
-        return on_values.dag_graph(problem)[0]
-
-    def backward(root: Value) -> None:
-        root.backward()
-
-    rows.append(memory(measured("autograd, dynamic", forward, backward, repeat, nodes),
-                       forward, backward))
-    rows.append(measured("  the same, gc off while building", without_gc(forward), backward,
-                         repeat, nodes))
+    rows += dynamic_rows(lambda: on_values.dag_graph(problem)[0], repeat, nodes)
     if compiled:
         function = compile_function(on_values.dag_function(problem))
         started = time.perf_counter()
@@ -333,16 +338,7 @@ def chain(n_nodes: int, repeat: int, with_torch: bool) -> Table:
     check("chain", value, root.data, grads, [x.grad for x in leaves])
     del root, leaves
 
-    def forward() -> Value:
-        return on_values.chain_graph(n)[0]
-
-    def backward(root: Value) -> None:
-        root.backward()
-
-    rows.append(memory(measured("autograd, dynamic", forward, backward, repeat, nodes),
-                       forward, backward))
-    rows.append(measured("  the same, gc off while building", without_gc(forward), backward,
-                         repeat, nodes))
+    rows += dynamic_rows(lambda: on_values.chain_graph(n)[0], repeat, nodes)
     if others.optional("micrograd") is not None:
         try:
             others.micrograd_chain(2000).backward()
