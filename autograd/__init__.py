@@ -6,58 +6,43 @@
 >>> y.backward()
 >>> y.data, x.grad
 (10.0, 7.0)
+
+Every primitive of the op table (`autograd.engine.OPS`) is a function here under its name:
+
+>>> from autograd import tanh, maximum
+>>> tanh(0.0), maximum(1.0, 2.0)
+(0.0, 2.0)
+
+The compiler, the diagrams and the command line load on first use.
 """
 
-from autograd import data, losses, nn, optim, viz
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from autograd import engine
 from autograd.anomaly import AnomalyError, detect_anomaly
-from autograd.compiled import (
-    CompiledFunction,
-    TraceError,
-    compile,  # noqa: F401 - autograd.compile(f); not star-exported
-)
 from autograd.engine import (
+    OPS,
+    Constant,
     Primitive,
     Value,
-    acos,
-    asin,
-    atan,
-    cos,
-    cosh,
     dot,
     enable_grad,
-    erf,
-    exp,
-    expm1,
     gelu,
     gradients,
-    greater_equal,
     is_grad_enabled,
     leaky_relu,
-    log,
-    log1p,
-    maximum,
     mean,
-    minimum,
     no_grad,
     power,
     primitive,
-    relu,
-    sigmoid,
-    sign,
     silu,
-    sin,
-    sinh,
-    softplus,
-    sqrt,
     square,
-    step,
     sum_values,
-    tan,
-    tanh,
     topological_order,
 )
-from autograd.engine import abs_ as abs  # noqa: F401 - abs(x) on floats and Values
-from autograd.engine import pow_ as pow  # noqa: F401 - pow(x, y) with a Value exponent
 from autograd.functional import (
     GradcheckError,
     GradcheckReport,
@@ -68,75 +53,99 @@ from autograd.functional import (
     numerical_grad,
     value_and_grad,
 )
-from autograd.viz import draw, to_dot
-from autograd.viz_html import to_html
-
-sum = sum_values  # autograd.sum(values): many addends as one node
-
-# Seeing a Value: Jupyter shows its diagram, `v.tree()` prints it as text. Attached here so that
-# the engine imports nothing else of the package.
-Value._repr_mimebundle_ = viz.value_mimebundle  # type: ignore[attr-defined]
-Value.tree = viz.text_tree  # type: ignore[attr-defined]
 
 __version__ = "0.1.0"
 
-__all__ = [
+# Every primitive of the table under its canonical name (autograd.exp, autograd.maximum, ...);
+# the families power(n) and leaky_relu(x, slope) are the factory and the composed function.
+_FAMILIES = {"power": power, "leaky_relu": leaky_relu, "dot": dot, "sum": sum_values}
+globals().update({name: _FAMILIES.get(name, op) for name, op in OPS.items()})
+sum = sum_values  # noqa: A001 - autograd.sum(values): many addends as one node
+pow_ = OPS["pow"]  # the name of earlier versions
+abs_ = OPS["abs"]
+
+# Heavier parts, imported on first use: name -> (module, attribute or None for the module).
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "compile": ("autograd.compiled", "compile"),
+    "CompiledFunction": ("autograd.compiled", "CompiledFunction"),
+    "TraceError": ("autograd.compiled", "TraceError"),
+    "draw": ("autograd.viz", "draw"),
+    "to_dot": ("autograd.viz", "to_dot"),
+    "to_html": ("autograd.viz_html", "to_html"),
+    "data": ("autograd.data", None),
+    "losses": ("autograd.losses", None),
+    "nn": ("autograd.nn", None),
+    "optim": ("autograd.optim", None),
+    "viz": ("autograd.viz", None),
+    "testing": ("autograd.testing", None),
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'autograd' has no attribute {name!r}") from None
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
+# How a Value shows itself (v.tree(), Jupyter's display) is drawn by autograd.viz, which the
+# engine does not import: it is registered here, and loaded when first asked for.
+def _tree(value: Value, **options: Any) -> str:
+    return importlib.import_module("autograd.viz").text_tree(value, **options)
+
+
+def _mimebundle(value: Value, include: Any = None, exclude: Any = None) -> Any:
+    return importlib.import_module("autograd.viz").value_mimebundle(value, include, exclude)
+
+
+engine.register_view("tree", _tree)
+engine.register_view("mimebundle", _mimebundle)
+
+# (abs, pow, sum and compile are not star-exported: they would hide Python's own)
+__all__ = sorted([
+    *[name for name in OPS if name not in ("abs", "pow", "sum")],
     "AnomalyError",
     "CompiledFunction",
+    "Constant",
     "GradcheckError",
     "GradcheckReport",
     "Primitive",
     "TraceError",
     "Value",
-    "acos",
-    "asin",
-    "atan",
-    "cos",
-    "cosh",
     "data",
     "detect_anomaly",
     "dot",
     "draw",
     "enable_grad",
-    "erf",
-    "exp",
-    "expm1",
     "gelu",
     "grad",
     "gradcheck",
     "gradgradcheck",
     "gradients",
-    "greater_equal",
     "hessian",
     "is_grad_enabled",
     "leaky_relu",
-    "log",
-    "log1p",
     "losses",
-    "maximum",
     "mean",
-    "minimum",
     "nn",
     "no_grad",
     "numerical_grad",
     "optim",
     "power",
     "primitive",
-    "relu",
-    "sigmoid",
-    "sign",
     "silu",
-    "sin",
-    "sinh",
-    "softplus",
-    "sqrt",
     "square",
-    "step",
     "sum_values",
-    "tan",
-    "tanh",
     "to_dot",
     "to_html",
     "topological_order",
     "value_and_grad",
-]
+])

@@ -18,21 +18,25 @@ autograd.anomaly.AnomalyError: forward: log('x' = 0.0) failed: ...
 
 from __future__ import annotations
 
+import contextlib
 import math
-import sys
+import os
+import traceback
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
-from types import FrameType, TracebackType
+from types import TracebackType
 from typing import Any
 
 from autograd import engine
-from autograd.engine import Primitive, Value, topological_order
+from autograd.engine import Hooks, OpError, Value, topological_order
 
 __all__ = ["AnomalyError", "detect_anomaly"]
 
-_ENGINE_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
-_OUR_MODULES = frozenset({engine.__name__, __name__, "contextlib"})
+_ENGINE_ERRORS = (ValueError, ZeroDivisionError, OverflowError, TypeError)
+_PACKAGE = "autograd"
+_HERE = os.path.dirname(os.path.abspath(engine.__file__)) + os.sep
+_CONTEXTLIB = os.sep + os.path.basename(contextlib.__file__)
 
 
 class AnomalyError(FloatingPointError):
@@ -89,7 +93,7 @@ def _shown(x: Any) -> str:
     if isinstance(x, Value):
         if x.label:
             return f"{x.label!r} = {x.data!r}"
-        return f"{x.data!r} (from {x.op.name})" if x.op is not None else repr(x.data)
+        return f"{x.data!r} (from {x.op.symbol})" if x.op is not None else repr(x.data)
     return repr(x)
 
 
@@ -98,7 +102,7 @@ def _call_text(op: str, inputs: Sequence[Any]) -> str:
 
 
 def _node_text(node: Value) -> str:
-    op = node.op.name if node.op is not None else "leaf"
+    op = node.op.symbol if node.op is not None else "leaf"
     return f"{node.label!r} ({op})" if node.label else f"<{op}>"
 
 
@@ -106,17 +110,38 @@ def _finite(x: Any) -> bool:
     return math.isfinite(x.data if isinstance(x, Value) else x)
 
 
-def _user_location(frame: FrameType | None) -> str | None:
-    """'file:line in function' of the innermost running frame outside this package."""
-    while frame is not None:
-        if frame.f_globals.get("__name__") not in _OUR_MODULES:
-            return _location(frame, frame.f_lineno)
-        frame = frame.f_back
+def _user_location(frames: Iterable[tuple[str, str, int, str]]) -> str | None:
+    """'file:line in function' of the innermost entry outside this package, from
+    (module name, file, line, function) entries, innermost first."""
+    for module, filename, line, function in frames:
+        if not module.startswith(_PACKAGE):
+            return f"{filename}:{line} in {function}"
     return None
 
 
-def _location(frame: FrameType, line: int) -> str:
-    return f"{frame.f_code.co_filename}:{line} in {frame.f_code.co_name}"
+def _stack_here() -> list[tuple[str, str, int, str]]:
+    # the running stack, innermost first, as (module, file, line, function)
+    entries = []
+    for summary in reversed(traceback.extract_stack()):
+        module = _module_of(summary.filename)
+        entries.append((module, summary.filename, summary.lineno or 0, summary.name))
+    return entries
+
+
+def _stack_of(tb: TracebackType | None) -> list[tuple[str, str, int, str]]:
+    # the frames a traceback went through, innermost first
+    entries = []
+    for summary in reversed(traceback.extract_tb(tb)):
+        entries.append((_module_of(summary.filename), summary.filename, summary.lineno or 0,
+                        summary.name))
+    return entries
+
+
+def _module_of(filename: str) -> str:
+    # this package's own files are the ones below its folder; contextlib runs our contexts
+    if filename.startswith((_HERE, "<autograd")) or filename.endswith(_CONTEXTLIB):
+        return _PACKAGE
+    return "?"
 
 
 def _path_to_output(node: Value, output: Value) -> list[Value]:
@@ -143,42 +168,20 @@ def _path_to_output(node: Value, output: Value) -> list[Value]:
     return [node]
 
 
-def _running_frames(frame: FrameType | None) -> Iterator[FrameType]:
-    while frame is not None:
-        yield frame
-        frame = frame.f_back
-
-
-def _backward_step(frames: Iterable[FrameType]) -> tuple[Value, Value] | None:
-    """(node, output) of the engine's backward loop among `frames`, innermost first, if any.
-
-    Only looked up once something went wrong, so it costs nothing on the healthy path.
-    """
-    for frame in frames:
-        if frame.f_globals.get("__name__") != engine.__name__:
-            continue
-        local = frame.f_locals
-        node, output = local.get("node"), local.get("root")
-        if isinstance(node, Value) and node.op is not None and isinstance(output, Value):
-            return node, output
-    return None
-
-
-class _Watcher:
-    """The per-context state: the hooks installed in the engine and what they have seen."""
+class _Watcher(Hooks):
+    """The hooks installed in the engine, and what they have seen: the numbers every node was
+    made from, so a backward step can tell that a leaf's data changed after the forward pass."""
 
     def __init__(self) -> None:
-        # The backward pass in progress: its output, the nodes it covers, the steps done.
-        self.output: Value | None = None
-        self.members: set[Value] = set()
-        self.done: set[Value] = set()
+        self.made_from: dict[Value, tuple[float, ...]] = {}
 
-    def on_forward(self, node: Value) -> None:
+    def on_node(self, node: Value, step: tuple[Value, Value] | None) -> None:
+        if node.parents:
+            self.made_from[node] = tuple(p.data for p in node.parents)
         if math.isfinite(node.data):
             return
-        caller = sys._getframe(1)
+        where = _user_location(_stack_here())
         op_name = node.op.name if node.op is not None else "an op"
-        step = _backward_step(_running_frames(caller))
         if step is not None:  # made while recording a gradient (create_graph=True)
             stepped, output = step
             raise AnomalyError(
@@ -186,23 +189,27 @@ class _Watcher:
                 node=stepped, chain=_path_to_output(stepped, output),
                 detail=f"the recorded gradient step {_call_text(op_name, node.parents)} "
                 f"gave {node.data!r}",
-                where=_user_location(caller),
+                where=where,
             )
         op = node.op.name if node.op is not None else None
         # with no parents recorded (under no_grad) the inputs are unknown
-        raise AnomalyError(
-            "forward", op, node.parents, node=node,
-            detail=f"the result is {node.data!r}",
-            where=_user_location(caller),
-        )
+        raise AnomalyError("forward", op, node.parents, node=node,
+                           detail=f"the result is {node.data!r}", where=where)
 
-    def on_backward(self, node: Value) -> None:
-        # backward visits the output first, then nodes in reverse topological order
-        if node not in self.members or node in self.done:
-            self.output = node
-            self.members = set(topological_order(node))
-            self.done = set()
-        self.done.add(node)
+    def on_backward_step(self, node: Value, root: Value) -> None:
+        made_from = self.made_from.get(node)
+        if made_from is not None:
+            for parent, then in zip(node.parents, made_from):
+                now = parent.data
+                if now != then and not (math.isnan(now) and math.isnan(then)):
+                    raise AnomalyError(
+                        "backward", node.op.name if node.op is not None else None,
+                        node.parents, node=node, chain=_path_to_output(node, root),
+                        detail=f"the data of {_shown(parent)} changed from {then!r} after the "
+                        "forward pass, so this local derivative would be taken at the wrong "
+                        "point; recompute the forward pass after changing data",
+                        where=_user_location(_stack_here()),
+                    )
         bad = [p for p in node.parents if not _finite(p.grad)]
         if not bad:
             return
@@ -211,62 +218,31 @@ class _Watcher:
             f"{_shown(p)} got gradient {(p.grad.data if isinstance(p.grad, Value) else p.grad)!r}"
             for p in bad
         )
-        assert self.output is not None
         raise AnomalyError(
             "backward", node.op.name if node.op is not None else None, node.parents,
-            node=node, chain=_path_to_output(node, self.output),
+            node=node, chain=_path_to_output(node, root),
             detail=f"with upstream gradient {upstream!r}, {pushed}",
-            where=_user_location(sys._getframe(1)),
+            where=_user_location(_stack_here()),
         )
 
     def convert(self, error: BaseException, tb: TracebackType | None) -> AnomalyError | None:
         """The engine's own error (domain, division by zero, overflow) as an AnomalyError."""
-        frames, lines = [], []
-        while tb is not None:
-            frames.append(tb.tb_frame)
-            lines.append(tb.tb_lineno)
-            tb = tb.tb_next
-        if not frames or frames[-1].f_globals.get("__name__") != engine.__name__:
+        if not isinstance(error, OpError):
             return None  # raised by the user's code, not by an op
-        first_engine = next(
-            i for i, fr in enumerate(frames) if fr.f_globals.get("__name__") == engine.__name__
-        )
-        where = None
-        if first_engine:  # the user's line that called into the engine
-            where = _location(frames[first_engine - 1], lines[first_engine - 1])
-        # a backward step that failed: the engine's backward loop holds the node and the output
-        step = _backward_step(reversed(frames))
-        if step is not None:
-            node, output = step
-            return AnomalyError(
-                "backward", node.op.name, node.parents,  # type: ignore[union-attr]
-                node=node, chain=_path_to_output(node, output),
-                detail=_strip_call(str(error)), where=where,
-            )
-        # a forward step that failed: the innermost frame of a Primitive holds it and its operands
-        for frame in reversed(frames):
-            local = frame.f_locals
-            op = local.get("self")
-            if isinstance(op, Primitive):
-                operands = _operands_in(local)
-                return AnomalyError(
-                    "forward", op.name, operands, detail=_strip_call(str(error)), where=where,
-                )
-        # a composed op such as "/", whose message starts with the op: "/: division by zero (...)"
-        op_name, sep, detail = str(error).partition(": ")
-        if sep and op_name and " " not in op_name:
-            return AnomalyError("forward", op_name, (), detail=detail, where=where)
-        return AnomalyError("forward", None, (), detail=str(error), where=where)
-
-
-def _operands_in(local: dict[str, Any]) -> tuple[Any, ...]:
-    if "operands" in local:
-        return tuple(local["operands"])
-    if "a" in local and "b" in local:
-        return (local["a"], local["b"])
-    if "x" in local:
-        return (local["x"],)
-    return ()
+        where = _user_location(_stack_of(tb))
+        detail = _strip_call(str(error))
+        if error.phase == "backward" and error.node is not None:
+            node = error.node
+            chain = _path_to_output(node, error.root) if error.root is not None else [node]
+            return AnomalyError("backward", error.op.name, node.parents, node=node,
+                                chain=chain, detail=detail, where=where)
+        if error.step is not None:  # an op failed while a gradient was being recorded
+            node, output = error.step
+            return AnomalyError("backward", node.op.name, node.parents,  # type: ignore[union-attr]
+                                node=node, chain=_path_to_output(node, output),
+                                detail=detail, where=where)
+        return AnomalyError("forward", error.op.name, error.operands, detail=detail,
+                            where=where)
 
 
 def _strip_call(message: str) -> str:
@@ -302,7 +278,7 @@ class detect_anomaly:
     ...     c = a * b + 1                                   # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    autograd.anomaly.AnomalyError: forward: *('a' = 0.0, 'b' = inf) failed: the result is nan...
+    autograd.anomaly.AnomalyError: forward: mul('a' = 0.0, 'b' = inf) failed: the result is nan...
     """
 
     def __init__(self) -> None:
@@ -311,8 +287,7 @@ class detect_anomaly:
     def __enter__(self) -> detect_anomaly:
         watcher = _Watcher()
         stack = ExitStack()
-        stack.enter_context(engine.forward_hook(watcher.on_forward))
-        stack.enter_context(engine.backward_hook(watcher.on_backward))
+        stack.enter_context(engine.hooks(watcher))
         stack.push(_Converter(watcher))
         self._stacks.append(stack)
         return self

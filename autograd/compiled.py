@@ -17,7 +17,7 @@ def f(x, y):
     # forward
     t = math.tanh(x * y + 1.0)
     # backward: g_v is d(output)/d(v)
-    g = 1.0 - t * t
+    g = 1.0 - math.pow(t, 2.0)
     g_x = g * y
     g_y = g * x
     return t, (g_x, g_y)
@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograd import engine
-from autograd.engine import Primitive, Value, forward_hook, topological_order
+from autograd.engine import Hooks, Primitive, Value, hooks, topological_order
 from autograd.functional import _MATH_ON_A_VALUE  # what math says when given a Value
 
 __all__ = ["CompiledFunction", "TraceError", "compile"]
@@ -259,15 +259,12 @@ class _Argument:
 # ----------------------------------------------------------------------------------------------
 
 
-class _Tracer:
-    """The forward hook installed while tracing: compiled code cannot follow a branch."""
+class _Tracer(Hooks):
+    """The hooks installed while tracing: compiled code cannot follow a branch."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.made: set[Value] = set()  # leaves made while tracing: constants
-
-    def __call__(self, node: Value) -> None:
-        pass
 
     def on_leaf(self, leaf: Value) -> None:
         self.made.add(leaf)
@@ -315,7 +312,7 @@ def _trace(f: Callable[..., Any], name: str, arguments: list[_Argument], samples
     """
     tracer = _Tracer(name)
     seen: set[Value] = set()
-    with forward_hook(tracer), engine.enable_grad():
+    with hooks(tracer), engine.enable_grad():
         values = []
         for argument, sample in zip(arguments, samples):
             leaves = []
@@ -389,7 +386,7 @@ def _merge_duplicates(trace: _Trace) -> None:
     """Common subexpressions: nodes with the same op on the same operands (and constants of
     the same value) become one node, computed once. The result is the same, to the bit."""
     roots = [trace.output, *(trace.aux or ()), *trace.gradients.values()]
-    roots += [g for group in trace.groups for g in (group.grad_weights, group.grad_inputs) if g]
+    roots += [g for group in trace.groups for g in (group.grad_weights, group.grad_inputs) if g is not None]
     anchor = Value(0.0)
     anchor.parents = tuple(roots)
     kept: dict[Any, Value] = {}
@@ -469,7 +466,7 @@ def _differentiate(trace: _Trace, name: str, vectorize: bool) -> None:
     group_of = {m: g for g in trace.groups for m in g.members}
     finished: dict[int, dict[Value, Value]] = {id(g): {} for g in trace.groups}
     tracer = _Tracer(name)
-    with forward_hook(tracer), engine.enable_grad():
+    with hooks(tracer), engine.enable_grad():
         seed = Value(1.0)
         if any(a.batched for a in trace.arguments) and trace.output not in batched:
             seed = _TOTAL(seed)  # an output the same for every sample: B times 1
@@ -603,45 +600,45 @@ def _array_dot(args: list[Expr], op: Primitive) -> Expr:
 Entry = tuple[Spelling, Spelling, tuple[int, ...]]
 
 
+def _spelled(op: Primitive) -> Entry:
+    """How the table's entry says the op is written, for floats and for arrays."""
+    scalar, array = op.spelling  # type: ignore[misc]
+    if op.infix:
+        level = ADD if op.symbol in "+-" else MUL
+        return _infix(op.symbol, level), _infix(op.symbol, level), ()
+
+    def precedence(text: str) -> int:
+        if " if " in text:
+            return COND
+        if text.startswith("-"):
+            return NEG
+        if text.endswith("* 1.0"):
+            return MUL
+        return ATOM
+
+    def spelling(text: str) -> Spelling:
+        # a plain call such as math.exp({0}) writes its operand without extra parentheses
+        head, _, rest = text.partition("(")
+        if rest == "{0})" and head.replace(".", "").replace("_", "").isalnum():
+            return _call(head)
+        return _pattern(text, precedence(text))
+
+    uses = tuple(scalar.count("{%d}" % i) for i in range(max(op.arity, 1)))
+    repeated = uses if any(n > 1 for n in uses) else ()
+    return (spelling(scalar), spelling(array), repeated)
+
+
 def _spellings() -> dict[Primitive, Entry]:
-    e = engine
-    table: dict[Primitive, Entry] = {
-        e.add: (_infix("+", ADD), _infix("+", ADD), ()),
-        e.mul: (_infix("*", MUL), _infix("*", MUL), ()),
-        e.div: (_infix("/", MUL), _infix("/", MUL), ()),
-        e.pow_: (_call("math.pow"), _call("np.power"), ()),
-        e.maximum: (_pattern("{0} if {0} >= {1} else {1}", COND),
-                    _pattern("np.where({0} >= {1}, {0}, {1})", ATOM), (2, 2)),
-        e.minimum: (_pattern("{0} if {0} <= {1} else {1}", COND),
-                    _pattern("np.where({0} <= {1}, {0}, {1})", ATOM), (2, 2)),
-        e.relu: (_pattern("0.0 if {0} <= 0.0 else {0}", COND),
-                 _pattern("np.maximum({0}, 0.0)", ATOM), (2,)),
-        e.step: (_pattern("1.0 if {0} > 0.0 else 0.0", COND),
-                 _pattern("({0} > 0.0) * 1.0", MUL), ()),
-        e.greater_equal: (_pattern("1.0 if {0} >= {1} else 0.0", COND),
-                          _pattern("({0} >= {1}) * 1.0", MUL), ()),
-        e.sign: (_call("_sign"), _call("np.sign"), ()),
-        e.abs_: (_call("abs"), _call("abs"), ()),
-        e.sigmoid: (_call("_sigmoid"), _call("_sigmoid_array"), ()),
-        e.softplus: (_call("_softplus"), _call("_softplus_array"), ()),
-        e.erf: (_call("math.erf"), _call("_erf_array"), ()),
-        e.sum_: (_fsum, _array_sum, ()),
-        e.dot_: (_fsum_of_products, _array_dot, ()),
-    }
-    numpy_names = {"asin": "arcsin", "acos": "arccos", "atan": "arctan"}
-    for name in ("exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "asin", "acos",
-                 "atan", "sinh", "cosh", "tanh"):
-        table[getattr(e, name)] = (_call(f"math.{name}"),
-                                   _call(f"np.{numpy_names.get(name, name)}"), ())
+    table = {op: _spelled(op) for op in engine.OPS.values()
+             if op.family is None and op.arity in (1, 2)}
+    table[engine.sum_] = (_fsum, _array_sum, ())
+    table[engine.dot_] = (_fsum_of_products, _array_dot, ())
     return table
 
 
 _SPELLINGS = _spellings()
 _FAMILIES: dict[str, Entry] = {
-    "power": (_pattern("math.pow({0}, {p})", ATOM), _pattern("np.power({0}, {p})", ATOM), ()),
-    "leaky_relu": (_pattern("{0} if {0} > 0.0 else {p} * {0}", COND),
-                   _pattern("np.where({0} > 0.0, {0}, {p} * {0})", ATOM), (2,)),
-}
+    name: _spelled(engine.OPS[name]) for name in ("power", "leaky_relu")}
 
 
 def _elementwise(op: Primitive | None) -> bool:
@@ -1137,7 +1134,8 @@ class _Writer:
         self.depth[node] = 0
 
     def write_group_gradient(self, node: Value) -> None:
-        group = next(g for g in self.trace.groups if node in (g.grad_weights, g.grad_inputs))
+        group = next(g for g in self.trace.groups
+                     if node is g.grad_weights or node is g.grad_inputs)
         m = len(group.members)
         g_rows = self.rows_of(node.parents[:m])
         if node.op is _GRAD_WEIGHTS:

@@ -1,11 +1,18 @@
-"""The scalar engine: `Value` nodes, the primitive ops, and reverse-mode backward.
+"""The scalar engine: `Value` nodes, the table of primitive ops, and the chain rule.
 
-A `Value` holds a float (`data`), the gradient of some output with respect to it
-(`grad`), the ordered tuple of Values it was computed from (`parents`) and the
-primitive that computed it (`op`). Every primitive declares its forward float
-function and its local derivative side by side, in the table below; `backward()`
-is the only place where the chain rule multiplies by the upstream gradient and
-accumulates.
+Read it top to bottom as the story of backpropagation:
+
+1. **Value**: a number that remembers where it came from: its `data`, the `parents` it was
+   computed from (an ordered tuple, so `x * x` keeps both edges), the `op` that computed it,
+   and, after `backward()`, its `grad`.
+2. **The op table**: every primitive declared once, in one entry: its float forward, its local
+   derivative as a formula (written with the library's own ops, so one rule serves the plain
+   backward pass, `create_graph`, forward mode, compiled code and the diagrams), its domain as
+   data, and how compiled code spells it.
+3. **Composed ops**: silu, gelu, mean, ...: compositions of primitives, no derivative of their own.
+4. **backward**: a topological sort without recursion, then the chain rule in one loop: each
+   node multiplies its gradient by its local partials and adds the products into its parents.
+5. **Machinery**: grad modes, hooks, error text, and the speed paths generated from the table.
 
 >>> x1, x2, x3 = Value(100.0, label="x1"), Value(2.0, label="x2"), Value(300.0, label="x3")
 >>> y = x1 * x2 + x3
@@ -23,11 +30,17 @@ import math
 import numbers
 import operator
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Union
 
 __all__ = [
+    "OPS",
+    "Constant",
+    "Domain",
+    "Hooks",
+    "OpError",
     "Primitive",
     "Value",
     "enable_grad",
@@ -41,32 +54,1050 @@ __all__ = [
 Number = Union[int, float]  # noqa: UP007
 Operand = Union["Value", Number]
 
+
+# ==============================================================================================
+# 1. Value
+# ==============================================================================================
+
+
+class Value:
+    """A scalar node of the computational graph.
+
+    >>> x = Value(2.0, label="x")
+    >>> y = x * x + 1
+    >>> y
+    Value(5.0, op='add')
+    >>> y.backward()
+    >>> x.grad
+    4.0
+    """
+
+    __slots__ = ("_data", "grad", "label", "op", "parents")
+
+    grad: Any  # a float, or a Value after backward(create_graph=True)
+    parents: tuple[Value, ...]
+    op: Primitive | None
+    label: str | None
+    requires_grad = True  # a Constant says False
+
+    def __new__(cls, data: Number = 0.0, label: str | None = None, *,
+                requires_grad: bool = True) -> Value:
+        if not requires_grad and cls is Value:
+            cls = Constant
+        return object.__new__(cls)
+
+    def __init__(self, data: Number, label: str | None = None, *,
+                 requires_grad: bool = True) -> None:
+        self._data = _to_float(data, "Value")
+        self.grad = 0.0
+        self.parents = ()
+        self.op = None
+        self.label = label
+        if _slow_threads:
+            _announce_leaf(self)
+
+    @property
+    def data(self) -> float:
+        """The number this node holds; assign a real number (a Value or a string is refused).
+
+        >>> v = Value(1.0); v.data = 2; v.data
+        2.0
+        """
+        return self._data
+
+    @data.setter
+    def data(self, number: Any) -> None:
+        if number.__class__ is not float:
+            if isinstance(number, Value):
+                raise TypeError(
+                    "Value.data: got a Value; assign a number, e.g. `p.data -= lr * p.grad.data` "
+                    "after a create_graph pass")
+            number = _to_float(number, "Value.data")
+        self._data = number
+
+    # -- arithmetic: each operator is one primitive of the table --------------------------------
+    # (__add__, __mul__, __sub__, __truediv__, their reflections, __neg__ and the unary methods
+    # such as .exp() and .tanh() are generated from the table: see `_install_operators`.)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __pow__(self, exponent: Operand) -> Value:
+        if isinstance(exponent, Value):
+            return pow(self, exponent)
+        if _is_foreign_array(exponent):
+            return NotImplemented
+        return power(_to_float(exponent, "**"))(self)
+
+    def __rpow__(self, base: Number) -> Value:
+        if _is_foreign_array(base):
+            return NotImplemented
+        return pow(base, self)
+
+    def __abs__(self) -> Value:
+        return abs_(self)
+
+    # -- gradients -----------------------------------------------------------------------------
+
+    def backward(self, grad: Operand = 1.0, *, create_graph: bool = False,
+                 gradient: Operand | None = None) -> None:
+        """Accumulate d(self)/d(leaf), times `grad`, into `.grad` of every leaf of the graph.
+
+        Leaves accumulate across calls, as in PyTorch (the pass's gradient is added to what
+        they held); every node made by an op holds the gradient of the latest pass. With
+        `create_graph=True` the pass is itself recorded as Values, so the gradients can be
+        differentiated again. `gradient=` is PyTorch's name for `grad`.
+
+        >>> x = Value(3.0)
+        >>> y = x * x * x
+        >>> y.backward(create_graph=True)
+        >>> x.grad.data                      # 3 x^2
+        27.0
+        >>> dydx = x.grad
+        >>> y.zero_grad()
+        >>> dydx.backward()
+        >>> x.grad                           # 6 x
+        18.0
+        """
+        if gradient is not None:
+            grad = gradient
+        with _backward_lock:
+            _run_backward(self, grad, create_graph)
+
+    def zero_grad(self) -> None:
+        """Set `.grad` to 0.0 on every node of the graph that ends here.
+
+        >>> x = Value(2.0); y = x * x; y.backward(); y.zero_grad(); x.grad
+        0.0
+        """
+        with _backward_lock:
+            for node in topological_order(self):
+                node.grad = 0.0
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and label, cut off from the graph.
+
+        >>> x = Value(2.0); y = (x * x).detach(); y.parents
+        ()
+        """
+        return Value(self._data, self.label)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a node made by the user (or under no_grad), not by an op.
+
+        >>> Value(1.0).is_leaf, (Value(1.0) * 2).is_leaf
+        (True, False)
+        """
+        return not self.parents
+
+    # -- the REPL and notebooks ----------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        parts = [repr(self._data)]
+        if self.label is not None:
+            parts.append(f"label={self.label!r}")
+        if self.op is not None:
+            parts.append(f"op={self.op.name!r}")
+        grad = self.grad
+        if not (type(grad) is float and grad == 0.0):
+            parts.append(f"grad={(grad._data if isinstance(grad, Value) else grad)!r}")
+        return f"Value({', '.join(parts)})"
+
+    def tree(self, **options: Any) -> str:
+        """The graph that ends here as indented text (drawn by `autograd.viz`).
+
+        >>> print(Value(2.0, label="x").tree())
+        x  data 2  grad 0
+        """
+        return _view("tree")(self, **options)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        # Jupyter shows the diagram of the graph (drawn by `autograd.viz` when it is loaded).
+        return _view("mimebundle")(self, include, exclude)
+
+    # -- Python's protocols: each decided so that no number silently leaves the graph ----------
+
+    def __lt__(self, other: Operand) -> bool:
+        return _compare(self, other, "<")
+
+    def __le__(self, other: Operand) -> bool:
+        return _compare(self, other, "<=")
+
+    def __gt__(self, other: Operand) -> bool:
+        return _compare(self, other, ">")
+
+    def __ge__(self, other: Operand) -> bool:
+        return _compare(self, other, ">=")
+
+    def __eq__(self, other: object) -> bool:  # type: ignore[override]
+        # As for a 0-dim tensor: == compares the numbers; sets and dicts still use identity.
+        if isinstance(other, Value) or isinstance(other, numbers.Real):
+            return _compare(self, other, "==")
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:  # type: ignore[override]
+        if isinstance(other, Value) or isinstance(other, numbers.Real):
+            return _compare(self, other, "!=")
+        return NotImplemented
+
+    __hash__ = object.__hash__  # identity: a node is itself in a set or a dict
+
+    def __bool__(self) -> bool:
+        raise TypeError("the truth of a Value is ambiguous: write `v.data != 0` to test its "
+                        "number, or `v is not None` to test that it exists")
+
+    def __float__(self) -> float:
+        raise TypeError(_NO_CONVERSION.format(kind="float"))
+
+    def __int__(self) -> int:
+        raise TypeError(_NO_CONVERSION.format(kind="int"))
+
+    def __index__(self) -> int:
+        raise TypeError(_NO_CONVERSION.format(kind="int"))
+
+    def __round__(self, ndigits: int | None = None) -> float:
+        raise TypeError(_NO_CONVERSION.format(kind="round"))
+
+    def __complex__(self) -> complex:
+        raise TypeError(_NO_CONVERSION.format(kind="complex"))
+
+
+_NO_CONVERSION = (
+    "{kind}() of a Value would drop it from the graph (and math functions would silently "
+    "compute without gradients): read the number as v.data, or use autograd's functions "
+    "(autograd.exp(v), v.exp(), ...) to stay in the graph")
+
+
+class Constant(Value):
+    """A leaf that takes no gradient: a plain number met in an expression, or
+    `Value(x, requires_grad=False)`. Its `grad` stays 0.0 whatever backward passes through.
+
+    >>> c = Value(2.0, requires_grad=False); x = Value(3.0)
+    >>> y = c * x; y.backward(); (c.grad, x.grad, type(c).__name__)
+    (0.0, 2.0, 'Constant')
+    """
+
+    __slots__ = ()
+    requires_grad = False
+
+    @property  # type: ignore[override]
+    def grad(self) -> float:
+        return 0.0
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        pass  # a constant takes no gradient
+
+
+def _compare(a: Value, b: Any, how: str) -> bool:
+    left = a._data
+    right = b._data if isinstance(b, Value) else _to_float(b, how)
+    if _slow_threads:
+        hooks = _mode.hooks
+        if hooks is not None:
+            hooks.on_compare(a, b, how)
+    return _COMPARISONS[how](left, right)
+
+
+_COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+                "==": operator.eq, "!=": operator.ne}
+
+
+# ==============================================================================================
+# 2. The op table
+# ==============================================================================================
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Where an op's operands may lie: an interval (open or closed at each end) per operand.
+
+    `describe()` is the text of error messages; `contains` checks a number. The strategies of
+    `autograd.testing` draw from each entry's `sample` intervals, which lie inside the domain.
+
+    >>> Domain(0.0, math.inf, low_open=True).describe()
+    'x > 0'
+    >>> Domain(-1.0, 1.0).contains(0.5)
+    True
+    """
+
+    low: float = -math.inf
+    high: float = math.inf
+    low_open: bool = False
+    high_open: bool = False
+
+    def contains(self, x: float) -> bool:
+        above = x > self.low if self.low_open else x >= self.low
+        below = x < self.high if self.high_open else x <= self.high
+        return above and below
+
+    def describe(self, name: str = "x") -> str:
+        low = "" if self.low == -math.inf else (
+            f"{_g(self.low)} <" if self.low_open else f"{_g(self.low)} <=")
+        high = "" if self.high == math.inf else (
+            f"< {_g(self.high)}" if self.high_open else f"<= {_g(self.high)}")
+        if low and high:
+            return f"{low} {name} {high}"
+        if low:  # x > 0 reads better than 0 < x
+            flipped = {"<": ">", "<=": ">="}[low.split()[1]]
+            return f"{name} {flipped} {low.split()[0]}"
+        return f"{name} {high}" if high else "every real number"
+
+
+def _g(x: float) -> str:
+    return f"{x:g}"
+
+
+Derivative = Callable[..., Any]
+Formula = Mapping[str, str]
+
+
+class Primitive:
+    """An op of the table: a float `forward` and a `derivative` giving its local partials.
+
+    `derivative(*operands, out)` gets the operands and the result: floats in a plain backward
+    pass, Values under `create_graph=True` (so it is written with this library's functions).
+    It returns one partial for a unary op, and a sequence of partials, one per operand,
+    otherwise. Calling a primitive on plain numbers returns a float; on any Value, a new node.
+
+    The other fields describe the op to the rest of the library: `name` (canonical: the
+    function, the method, the `graph` command's function, the name in tests and compiled
+    source), `symbol` (how diagrams and captions write it: `+`, `*`, `tanh`), `formula` (each
+    partial as text, for the diagrams and the explainer), `domain`, `sample` and `kinks` (where
+    it is defined, where tests draw operands, where its derivative jumps) and `spelling` (how
+    compiled code writes it, for floats and for numpy arrays).
+
+    >>> tanh(0.5) == math.tanh(0.5)
+    True
+    >>> tanh(Value(0.5)).op
+    <primitive tanh>
+    >>> tanh.formula
+    {'x': '1 - out**2'}
+    """
+
+    def __init__(
+        self,
+        name: str,
+        forward: Callable[..., float],
+        derivative: Derivative,
+        arity: int,
+        *,
+        symbol: str | None = None,
+        formula: Formula | None = None,
+        domain: Sequence[Domain] | Domain | None = None,
+        sample: Sequence[Any] = ((-2.0, 2.0),),
+        kinks: Sequence[float] = (),
+        apart: bool = False,
+        spelling: tuple[str, str] | None = None,
+        infix: bool = False,
+        doc: str | None = None,
+        family: str | None = None,
+        parameter: float | None = None,
+    ) -> None:
+        self.name = name
+        self.forward = forward
+        self.derivative = derivative
+        self.arity = arity  # 0 means any number of operands
+        self.symbol = symbol or name
+        self.infix = infix
+        self.formula = dict(formula) if formula is not None else None
+        if isinstance(domain, Domain):
+            domain = (domain,) * max(arity, 1)
+        self.domain: tuple[Domain, ...] | None = tuple(domain) if domain else None
+        self.sample = tuple(sample)
+        self.kinks = tuple(kinks)
+        self.apart = apart  # binary ops whose derivative jumps where x == y
+        self.spelling = spelling
+        self.family = family  # ops made by a factory (power(n), leaky(slope)) name it ...
+        self.parameter = parameter  # ... and the number they were made with
+        self.__name__ = name
+        self.__doc__ = doc or forward.__doc__
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+    @property
+    def shown(self) -> str:
+        """The op as messages name it: 'log', or '* (mul)' for an operator.
+
+        >>> mul.shown, log.shown
+        ('* (mul)', 'log')
+        """
+        return self.name if self.symbol == self.name else f"{self.symbol} ({self.name})"
+
+    def __call__(self, *operands: Any) -> Any:
+        if self.arity and len(operands) != self.arity:
+            raise TypeError(f"{self.shown}: takes {self.arity} operand(s), got {len(operands)}")
+        return self.apply(operands)
+
+    def apply(self, operands: Sequence[Any]) -> Any:
+        """Run the op on a sequence of operands (Values or numbers)."""
+        values = False
+        for x in operands:
+            if isinstance(x, Value):
+                values = True
+            elif _is_foreign_array(x):
+                raise TypeError(f"{self.shown}: expected a real number or a Value, got "
+                                f"{type(x).__name__} (ops take numbers one at a time)")
+        where = self.shown
+        if not values:  # plain numbers in, a float out
+            numbers_ = [_to_float(x, where) for x in operands]
+            return self.evaluate(numbers_, operands)
+        parents = tuple([x if isinstance(x, Value) else _constant(_to_float(x, where))
+                         for x in operands])
+        return _record(self, self.evaluate([p._data for p in parents], parents), parents)
+
+    def evaluate(self, args: Sequence[float], operands: Sequence[Any]) -> float:
+        """`forward(*args)`, with the engine's errors naming the op and its operands."""
+        try:
+            return self.forward(*args)
+        except (ValueError, ZeroDivisionError, OverflowError) as error:
+            raise _forward_error(self, operands, error) from None
+
+
+OPS: dict[str, Primitive] = {}
+"""Every primitive of the table by its canonical name, in declaration order (families such
+as `power` appear once, as made with a typical parameter)."""
+
+
+def declare(name: str, forward: Callable[..., float], formula: Formula, **fields: Any) -> Any:
+    """Add a primitive to the table: its forward and its partials, written as formulas.
+
+    Each formula is an expression in the operands (`x`, `y`; `x_i`, `w_i`, `b` for n-ary ops),
+    the result `out` and the table's own functions; it becomes the derivative used by every
+    backward pass, and the text the diagrams show.
+
+    >>> cube = declare("cube", lambda x: x ** 3, {"x": "3 * x**2"}, register=False)
+    >>> y = cube(Value(2.0)); y.backward(); y.parents[0].grad
+    12.0
+    """
+    register = fields.pop("register", True)
+    arity = fields.pop("arity", len(formula))
+    if arity == 1 and fields.get("spelling") is None:  # most functions: math's and numpy's
+        fields["spelling"] = (f"math.{name}({{0}})", f"np.{name}({{0}})")
+    derivative = fields.pop("derivative", None) or _derivative_from(formula, fields)
+    cls = _CALL_PATHS.get(arity, Primitive)
+    op = cls(name, forward, derivative, arity, formula=formula, **fields)
+    if register:
+        OPS[name] = op
+        _FORMULA_NAMES[name] = op
+    return op
+
+
+_CALL_PATHS: dict[int, type[Primitive]] = {}  # arity -> a subclass with a direct call path
+
+
+def _derivative_from(formula: Formula, fields: Mapping[str, Any]) -> Derivative:
+    operands = ", ".join(formula)
+    partials = ", ".join(f"({text})" for text in formula.values())
+    body = partials if len(formula) == 1 else f"({partials},)"
+    parameter = ""
+    if fields.get("parameter") is not None:  # power's n, leaky_relu's slope
+        parameter = f", {_PARAMETER_NAMES[fields['family']]}={fields['parameter']!r}"
+    source = f"lambda {operands}, out{parameter}: {body}"
+    return eval(source, _FORMULA_NAMES)  # noqa: S307 - the table's own formulas, never user text
+
+
+_PARAMETER_NAMES = {"power": "n", "leaky_relu": "slope"}
+_FORMULA_NAMES: dict[str, Any] = {"__builtins__": {}}  # the table's functions, by name
+
+# -- arithmetic --------------------------------------------------------------------------------
+# The formulas are the local derivatives: d(x + y)/dx = 1, d(x * y)/dx = y, and so on.
+
+add = declare("add", lambda x, y: x + y, {"x": "1", "y": "1"},
+              symbol="+", infix=True, spelling=("{0} + {1}", "{0} + {1}"),
+              doc="x + y.")
+sub = declare("sub", lambda x, y: x - y, {"x": "1", "y": "-1"},
+              symbol="-", infix=True, spelling=("{0} - {1}", "{0} - {1}"),
+              doc="x - y.")
+mul = declare("mul", lambda x, y: x * y, {"x": "y", "y": "x"},
+              symbol="*", infix=True, spelling=("{0} * {1}", "{0} * {1}"),
+              doc="x * y.")
+neg = declare("neg", lambda x: -x, {"x": "-1"},
+              symbol="-", spelling=("-{0}", "-{0}"),
+              doc="-x.")
+div = declare("div", lambda x, y: _divide(x, y), {"x": "1 / y", "y": "-out / y"},
+              symbol="/", infix=True, spelling=("{0} / {1}", "{0} / {1}"),
+              sample=(((-2.0, 2.0),), ((-2.0, -0.5), (0.5, 2.0))),
+              doc="x / y (a primitive, so Values divide exactly as floats do).")
+pow = declare("pow", lambda x, y: _pow_forward(x, y),  # noqa: A001 - the maths name
+              {"x": "y * x**(y - 1)", "y": "out * log(x)"},
+              symbol="pow", spelling=("math.pow({0}, {1})", "np.power({0}, {1})"),
+              domain=(Domain(0.0, math.inf, low_open=True), Domain()),
+              sample=(((0.5, 2.0),), ((-1.5, 1.5),)),
+              doc="x ** y for a Value exponent (base > 0).")
+# -- the larger and the smaller (their derivatives are indicators, declared further down) ------
+maximum = declare("maximum", lambda x, y: x if x >= y else y,
+                  {"x": "greater_equal(x, y)", "y": "1 - greater_equal(x, y)"},
+                  symbol="max", apart=True,
+                  spelling=("{0} if {0} >= {1} else {1}", "np.where({0} >= {1}, {0}, {1})"),
+                  doc="The larger of x and y (ties go to x).")
+minimum = declare("minimum", lambda x, y: x if x <= y else y,
+                  {"x": "greater_equal(y, x)", "y": "1 - greater_equal(y, x)"},
+                  symbol="min", apart=True,
+                  spelling=("{0} if {0} <= {1} else {1}", "np.where({0} <= {1}, {0}, {1})"),
+                  doc="The smaller of x and y (ties go to x).")
+# -- exponentials and logarithms ---------------------------------------------------------------
+exp = declare("exp", math.exp, {"x": "out"},                     # d e^x/dx = e^x
+              sample=((-1.5, 1.5),), doc="e ** x.")
+log = declare("log", math.log, {"x": "1 / x"},
+              domain=Domain(0.0, math.inf, low_open=True), sample=((0.5, 3.0),),
+              doc="Natural logarithm.")
+log1p = declare("log1p", math.log1p, {"x": "1 / (1 + x)"},
+                domain=Domain(-1.0, math.inf, low_open=True), sample=((-0.5, 2.0),),
+                doc="log(1 + x), accurate for small x.")
+expm1 = declare("expm1", math.expm1, {"x": "out + 1"},
+                sample=((-1.5, 1.5),), doc="e ** x - 1, accurate for small x.")
+sqrt = declare("sqrt", math.sqrt, {"x": "0.5 / out"},             # 1 / (2 sqrt x)
+               domain=Domain(0.0, math.inf), sample=((0.25, 3.0),), doc="Square root.")
+# -- trigonometric and hyperbolic --------------------------------------------------------------
+sin = declare("sin", lambda x: _periodic(math.sin, x), {"x": "cos(x)"},
+              sample=((-3.0, 3.0),), doc="Sine.")
+cos = declare("cos", lambda x: _periodic(math.cos, x), {"x": "-sin(x)"},
+              sample=((-3.0, 3.0),), doc="Cosine.")
+tan = declare("tan", lambda x: _periodic(math.tan, x), {"x": "1 + out**2"},
+              sample=((-1.0, 1.0),), doc="Tangent.")
+asin = declare("asin", math.asin, {"x": "1 / sqrt(1 - x**2)"},
+               domain=Domain(-1.0, 1.0), sample=((-0.8, 0.8),),
+               spelling=("math.asin({0})", "np.arcsin({0})"), doc="Inverse sine.")
+acos = declare("acos", math.acos, {"x": "-1 / sqrt(1 - x**2)"},
+               domain=Domain(-1.0, 1.0), sample=((-0.8, 0.8),),
+               spelling=("math.acos({0})", "np.arccos({0})"), doc="Inverse cosine.")
+atan = declare("atan", math.atan, {"x": "1 / (1 + x**2)"},
+               spelling=("math.atan({0})", "np.arctan({0})"), doc="Inverse tangent.")
+sinh = declare("sinh", math.sinh, {"x": "cosh(x)"},
+               sample=((-1.5, 1.5),), doc="Hyperbolic sine.")
+cosh = declare("cosh", math.cosh, {"x": "sinh(x)"},
+               sample=((-1.5, 1.5),), doc="Hyperbolic cosine.")
+tanh = declare("tanh", math.tanh, {"x": "1 - out**2"}, doc="Hyperbolic tangent.")
+# -- activations -------------------------------------------------------------------------------
+sigmoid = declare("sigmoid", lambda x: _sigmoid(x), {"x": "out * (1 - out)"},
+                  sample=((-3.0, 3.0),), spelling=("_sigmoid({0})", "_sigmoid_array({0})"),
+                  doc="Logistic sigmoid 1 / (1 + e ** -x), stable for large |x|.")
+softplus = declare("softplus", lambda x: _softplus(x), {"x": "sigmoid(x)"},
+                   sample=((-3.0, 3.0),), spelling=("_softplus({0})", "_softplus_array({0})"),
+                   doc="log(1 + e ** x), stable for large |x|.")
+# Indicators: the derivatives of the kinked ops below, written as ops rather than as `if`s on
+# the data, so that a derivative recorded with create_graph=True (or compiled) stays right for
+# every input. They are flat away from their jumps.
+step = declare("step", lambda x: 1.0 if x > 0.0 else 0.0, {"x": "0"}, kinks=(0.0,),
+               spelling=("1.0 if {0} > 0.0 else 0.0", "({0} > 0.0) * 1.0"),
+               doc="1.0 where x > 0, else 0.0 (relu's derivative).")
+sign = declare("sign", lambda x: _sign(x), {"x": "0"}, kinks=(0.0,),
+               spelling=("_sign({0})", "np.sign({0})"),
+               doc="1.0, -1.0 or 0.0 by the sign of x (abs's derivative).")
+greater_equal = declare("greater_equal", lambda x, y: 1.0 if x >= y else 0.0,
+                        {"x": "0", "y": "0"}, symbol=">=", apart=True,
+                        spelling=("1.0 if {0} >= {1} else 0.0", "({0} >= {1}) * 1.0"),
+                        doc="1.0 where x >= y, else 0.0 (max's derivative).")
+relu = declare("relu", lambda x: 0.0 if x <= 0.0 else x, {"x": "step(x)"}, kinks=(0.0,),
+               spelling=("0.0 if {0} <= 0.0 else {0}", "np.maximum({0}, 0.0)"),
+               doc="max(x, 0); its derivative at 0 is taken as 0.")
+abs_ = declare("abs", abs, {"x": "sign(x)"}, kinks=(0.0,),
+               spelling=("abs({0})", "abs({0})"),
+               doc="|x|; its derivative at 0 is taken as 0.")
+erf = declare("erf", math.erf, {"x": "1.1283791670955126 * exp(-x**2)"},  # 2/sqrt(pi) e^-x^2
+              spelling=("math.erf({0})", "_erf_array({0})"), doc="The error function.")
+# -- many operands as one node -----------------------------------------------------------------
+sum_ = declare("sum", lambda *xs: _fsum(xs), {"x_i": "1"}, arity=0, symbol="sum",
+               derivative=lambda *xs_and_out: (1.0,) * (len(xs_and_out) - 1),
+               doc="The sum of any number of operands, as one node.")
+dot_ = declare("dot", lambda *operands: _dot_forward(operands),
+               {"w_i": "x_i", "x_i": "w_i", "b": "1"}, arity=0, symbol="dot",
+               derivative=lambda *operands_and_out: _dot_partials(operands_and_out[:-1]),
+               doc="sum_i w_i x_i (+ b) as one node; operands are w_1..w_n, x_1..x_n "
+                   "and an optional bias b.")
+
+
+@functools.lru_cache(maxsize=4096)
+def power(n: float) -> Primitive:
+    """The primitive x ** n for a fixed number n (one per exponent, cached).
+
+    >>> power(2.0)(Value(3.0)).data
+    9.0
+    """
+    n = _to_float(n, "power")
+    return declare(
+        "power", _power_forward(n), {"x": "0" if n == 0.0 else "n * x**(n - 1)"},
+        symbol=f"**{n:g}", family="power", parameter=n, register=False,
+        domain=None if n == int(n) else Domain(0.0, math.inf, low_open=n < 0),
+        sample=_power_sample(n), spelling=("math.pow({0}, {p})", "np.power({0}, {p})"),
+        doc=f"x ** {n:g}.")
+
+
+def _power_sample(n: float) -> tuple[tuple[float, float], ...]:
+    # where x ** n stays tame: small bases for whole powers, positive ones for fractional
+    if n != int(n):
+        return ((0.5, 2.0),)
+    if n < 0:
+        return ((-2.0, -0.5), (0.5, 2.0))
+    return ((-2.0, 2.0),) if n <= 2 else ((-1.5, 1.5),)
+
+
+@functools.lru_cache(maxsize=256)
+def leaky(slope: float) -> Primitive:
+    """The primitive leaky_relu with a fixed negative slope (cached).
+
+    >>> leaky(0.1)(-2.0)
+    -0.2
+    """
+    slope = _to_float(slope, "leaky_relu's slope")
+    return declare(
+        "leaky_relu", lambda x: x if x > 0.0 else slope * x,
+        {"x": "slope + (1 - slope) * step(x)"}, kinks=(0.0,),
+        symbol=f"leaky_relu({slope:g})", family="leaky_relu", parameter=slope, register=False,
+        spelling=("{0} if {0} > 0.0 else {p} * {0}", "np.where({0} > 0.0, {0}, {p} * {0})"),
+        doc=f"x above 0, {slope:g} x below.")
+
+
+
+
+# ==============================================================================================
+# 3. Composed ops: no derivative code of their own
+# ==============================================================================================
+
+
+def leaky_relu(x: Operand, slope: Operand = 0.01) -> Any:
+    """x above 0 and slope * x below.
+
+    >>> leaky_relu(-2.0, 0.1)
+    -0.2
+    """
+    if isinstance(slope, Value):
+        raise TypeError("leaky_relu: the slope must be a plain number, not a Value "
+                        f"(got {_describe(slope)}); write maximum(x, slope * x) to learn it")
+    return leaky(_to_float(slope, "leaky_relu's slope"))(x)
+
+
+def silu(x: Operand) -> Any:
+    """x * sigmoid(x) (also called swish).
+
+    >>> round(silu(1.0), 6)
+    0.731059
+    """
+    return x * sigmoid(x)
+
+
+def gelu(x: Operand) -> Any:
+    """x * Phi(x), the Gaussian error linear unit (exact form with erf).
+
+    >>> round(gelu(1.0), 6)
+    0.841345
+    """
+    return 0.5 * x * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))
+
+
+def square(x: Operand) -> Any:
+    """x ** 2.
+
+    >>> square(Value(3.0)).data
+    9.0
+    """
+    return x * x if isinstance(x, Value) else _to_float(x, "square") ** 2
+
+
+def sum_values(values: Iterable[Operand]) -> Any:
+    """The sum of many Values as one node (one backward step instead of n - 1).
+
+    >>> sum_values([Value(1.0), 2.0, Value(3.0)]).data
+    6.0
+    """
+    operands = tuple(values)
+    if not operands:
+        return 0.0
+    return sum_.apply(operands)
+
+
+def dot(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand | None = None
+        ) -> Any:
+    """sum_i weights[i] * inputs[i] (+ bias) as one node: a neuron's pre-activation.
+
+    >>> w = [Value(1.0), Value(2.0)]; d = dot(w, [3.0, 4.0], bias=0.5); d.backward()
+    >>> d.data, w[1].grad
+    (11.5, 4.0)
+    """
+    if len(weights) != len(inputs):
+        raise ValueError(
+            f"dot: weights and inputs differ in length ({len(weights)} vs {len(inputs)})")
+    operands = (*weights, *inputs) if bias is None else (*weights, *inputs, bias)
+    if not operands:
+        return 0.0
+    return dot_.apply(operands)
+
+
+def mean(values: Iterable[Operand]) -> Any:
+    """The arithmetic mean.
+
+    >>> mean([Value(1.0), Value(2.0)]).data
+    1.5
+    """
+    operands = tuple(values)
+    if not operands:
+        raise ValueError("mean: no values given")
+    return sum_values(operands) * (1.0 / len(operands))
+
+
 # ----------------------------------------------------------------------------------------------
-# Per-thread modes.
-#
-# `fast` is True while the thread records graphs with nothing else switched on. Reading a
-# thread-local costs as much as a small op, so ops first read the module-wide count
-# `_slow_threads` of threads where `fast` is False: while it is 0 (the usual case) every thread
-# records plainly; otherwise they look up their own mode.
+# Declaring a primitive from outside
 # ----------------------------------------------------------------------------------------------
+
+
+def primitive(*partials: Callable[..., Any], name: str | None = None,
+              formula: Sequence[str] | str | None = None) -> Callable[
+        [Callable[..., float]], Primitive]:
+    """Declare a new op from its float function and one partial derivative per operand.
+
+    Each partial takes the same operands as the function. Write the partials with this
+    library's functions (`autograd.sigmoid`, `autograd.exp`, ...) and higher-order
+    derivatives work too. `formula=` gives the partials' text for the diagrams (one string
+    per operand, in x, y, z, ... and out); without it they read `d name/dx`.
+
+    >>> @primitive(lambda x: sigmoid(x), formula="sigmoid(x)")
+    ... def softplus(x):
+    ...     return math.log1p(math.exp(x))
+    >>> y = softplus(Value(0.0)); y.backward(); y.parents[0].grad
+    0.5
+    """
+    if not partials:
+        raise TypeError("primitive: give one partial derivative per operand")
+    texts = (formula,) if isinstance(formula, str) else formula
+    if texts is not None and len(texts) != len(partials):
+        raise TypeError(f"primitive: {len(texts)} formula(s) for {len(partials)} operand(s)")
+
+    def declare_user_op(user_forward: Callable[..., float]) -> Primitive:
+        op_name = name or getattr(user_forward, "__name__", "primitive")
+
+        def forward(*xs: float) -> float:
+            result = user_forward(*xs)
+            if type(result) is float:
+                return result
+            return _to_float(result, f"{op_name} (its result)")
+
+        def derivative(*operands_and_out: Any) -> Any:
+            operands = operands_and_out[:-1]
+            results = []
+            for position, partial in enumerate(partials):
+                result = partial(*operands)
+                if result is None or not isinstance(result, (Value, numbers.Real)):
+                    raise TypeError(
+                        f"{op_name}: its partial derivative for operand {position} returned "
+                        f"{type(result).__name__} {result!r}, not a number")
+                results.append(result)
+            return results[0] if len(partials) == 1 else tuple(results)
+
+        names = "xyzuvw"[:len(partials)] if len(partials) <= 6 else [
+            f"x{i}" for i in range(len(partials))]
+        shown = texts or [f"d {op_name}/d{n}" for n in names]
+        op = declare(op_name, forward, dict(zip(names, shown)), derivative=derivative,
+                     register=False, doc=user_forward.__doc__)
+        op.user_formula = texts is not None  # type: ignore[attr-defined]
+        return op
+
+    return declare_user_op
+
+
+# ==============================================================================================
+# 4. backward: the topological order, then the chain rule in one loop
+# ==============================================================================================
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node the root depends on, each after all of its parents; no recursion.
+
+    >>> x = Value(1.0); y = x * x + x
+    >>> [v.op.name if v.op else v.data for v in topological_order(y)]
+    [1.0, 'mul', 'add']
+    """
+    # Depth first, parents in order. A node is pushed back under a None marker while its
+    # parents are sorted; popping the marker means they all are.
+    order: list[Value] = []
+    visited: set[Value] = set()
+    stack: list[Value | None] = [root]
+    pop, push, append, visit = stack.pop, stack.append, order.append, visited.add
+    while stack:
+        node = pop()
+        if node is None:
+            append(pop())  # type: ignore[arg-type]
+        elif node not in visited:
+            visit(node)
+            parents = node.parents
+            if parents:
+                push(node)
+                push(None)
+                for parent in reversed(parents):
+                    if parent not in visited:
+                        push(parent)
+            else:
+                append(node)
+    return order
+
+
+def _run_backward(root: Value, seed: Operand, create_graph: bool) -> None:
+    """One backward pass from `root`: sort, then apply the chain rule node by node.
+
+    For every node, from the output back to the inputs:
+
+        parent.grad += node.grad * d node / d parent
+
+    where `d node / d parent` is the op's local derivative from the table. Nodes made by ops
+    start the pass at 0; leaves add the whole pass's gradient to what they held. If the pass
+    is interrupted (Ctrl-C, an error), every gradient is put back as it was before it.
+    """
+    if not isinstance(seed, Value):
+        seed = _to_float(seed, "backward")
+    order, before, leaves, held = _backward_order(root)
+    try:
+        root.grad = seed if create_graph or not isinstance(seed, Value) else seed._data
+        if create_graph:
+            _chain_rule_recorded(order, root)
+        else:
+            _chain_rule(order, root, _mode.hooks)
+        _add_held(leaves, held, create_graph)
+    except BaseException:
+        for node, grad in zip(*before):
+            node.grad = grad
+        for leaf, grad in zip(leaves, held):
+            leaf.grad = grad
+        raise
+
+
+def _chain_rule_step(node: Value, g: float) -> None:
+    """parent.grad += g * (d node / d parent), for each parent, in floats."""
+    op: Primitive = node.op  # type: ignore[assignment]
+    parents = node.parents
+    try:
+        partials = op.derivative(*[p._data for p in parents], node._data)
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError) as error:
+        raise _derivative_error(op, node, error) from None
+    if op.arity == 1:
+        partials = (partials,)
+    for parent, partial in zip(parents, partials):
+        parent.grad += g * partial
+
+
+def _chain_rule_recorded(order: list[Value], root: Value) -> None:
+    """The chain rule with every multiply and add recorded as Values (create_graph=True)."""
+    with enable_grad():
+        if not isinstance(root.grad, Value):
+            root.grad = _constant(root.grad)
+        hooks = _mode.hooks
+        try:
+            for node in reversed(order):
+                _mode.step = (node, root)  # hooks hear which step made the nodes below
+                _chain_rule_step_recorded(node, root)
+                if hooks is not None:
+                    hooks.on_backward_step(node, root)
+        finally:
+            _mode.step = None
+
+
+def _chain_rule_step_recorded(node: Value, root: Value) -> None:
+    """parent.grad += node.grad * (d node / d parent), for each parent, recorded as Values."""
+    op: Primitive = node.op  # type: ignore[assignment]
+    g = node.grad
+    try:
+        partials = op.derivative(*node.parents, node)
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError) as error:
+        failure = _derivative_error(op, node, error)
+        failure.root = root  # type: ignore[attr-defined]
+        raise failure from None
+    if op.arity == 1:
+        partials = (partials,)
+    for parent, partial in zip(node.parents, partials):
+        if isinstance(parent, Constant):
+            continue
+        contribution = g if (type(partial) is float and partial == 1.0) else g * partial
+        parent.grad = contribution if _is_zero(parent.grad) else parent.grad + contribution
+
+
+def _is_zero(grad: Any) -> bool:
+    return type(grad) is float and grad == 0.0
+
+
+def _add_held(leaves: list[Value], held: list[Any], create_graph: bool) -> None:
+    # The pass's gradient is complete: add it to what each leaf held before the pass.
+    for leaf, before in zip(leaves, held):
+        if before.__class__ is float and before == 0.0:
+            continue
+        if create_graph:
+            leaf.grad = before if _is_zero(leaf.grad) else before + leaf.grad
+        else:
+            leaf.grad = before + (leaf.grad if leaf.grad.__class__ is float else leaf.grad)
+
+
+_SORTED = object()  # the mark of a node whose parents are all in the order
+_SORTING = object()  # the mark of a node whose parents are being sorted
+_LEAF = object()  # the mark of a leaf met in this pass
+
+
+def _backward_order(root: Value) -> tuple[
+        list[Value], tuple[list[Value], list[Any]], list[Value], list[Any]]:
+    """The nodes made by ops that `root` depends on, parents first, and the gradients they
+    held; the leaves met, and the gradients they held. Every one of these grads is reset to
+    0.0, so the pass sums into them alone (`_add_held` adds the leaves' back at the end, and
+    an interrupted pass puts them all back).
+
+    While sorting, a node's `grad` slot holds its mark, so the sort needs no set of visited
+    nodes; the marks are erased before the chain rule, and on any interruption.
+    """
+    order: list[Value] = []
+    before: list[Any] = []  # in the order nodes were first met, not the sorted order
+    met: list[Value] = []
+    leaves: list[Value] = []
+    held: list[Any] = []
+    if not root.parents:
+        if not isinstance(root, Constant):
+            leaves.append(root)
+            held.append(root.grad)
+            root.grad = 0.0
+        return order, (met, before), leaves, held
+    stack: list[Value | None] = [root]
+    pop, push, append = stack.pop, stack.append, order.append
+    node: Any = None
+    try:
+        while stack:
+            node = pop()
+            if node is None:
+                node = pop()
+                node.grad = _SORTED
+                append(node)
+                continue
+            mark = node.grad
+            if mark is _SORTING or mark is _SORTED:
+                continue
+            met.append(node)
+            before.append(mark)
+            node.grad = _SORTING
+            push(node)
+            push(None)
+            for parent in reversed(node.parents):
+                mark = parent.grad
+                if mark is _SORTING or mark is _SORTED or mark is _LEAF:
+                    continue
+                if parent.parents:
+                    push(parent)
+                elif parent.__class__ is not Constant:
+                    leaves.append(parent)
+                    held.append(mark)
+                    parent.grad = _LEAF
+        for node in order:
+            node.grad = 0.0
+        for node in leaves:
+            node.grad = 0.0
+    except BaseException:  # interrupted: every mark erased, every gradient put back
+        for marked, grad in zip(met, before):
+            marked.grad = grad
+        if node is not None and node.grad is _SORTING:  # marked, not yet listed
+            node.grad = before[-1] if met and met[-1] is node else 0.0
+        for leaf, grad in zip(leaves, held):
+            leaf.grad = grad
+        raise
+    return order, (met, before), leaves, held
+
+
+def gradients(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) -> list[Any]:
+    """d output / d input for each input, leaving every `.grad` of the graph as it was.
+
+    With `create_graph=True` the results are Values that can be differentiated again.
+
+    >>> x = Value(2.0); y = x ** 3
+    >>> (dx,) = gradients(y, [x], create_graph=True); dx.data
+    12.0
+    >>> gradients(dx, [x])
+    [12.0]
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"gradients: the output must be a Value, got {_describe(output)}")
+    for position, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(f"gradients: inputs[{position}] must be a Value, got {_describe(x)}")
+    with _backward_lock:
+        order = topological_order(output)
+        members = set(order)
+        saved = [node.grad for node in order]
+        outside = [x for x in inputs if x not in members]
+        saved_outside = [x.grad for x in outside]
+        try:
+            for node in order:
+                node.grad = 0.0
+            _run_backward(output, 1.0, create_graph)
+            results = [x.grad if x in members else 0.0 for x in inputs]
+        finally:
+            for node, grad in zip(order, saved):
+                node.grad = grad
+            for node, grad in zip(outside, saved_outside):
+                node.grad = grad
+    if create_graph:
+        results = [r if isinstance(r, Value) else _constant(r) for r in results]
+    return results
+
+
+# Backward passes take turns: two threads may differentiate graphs that share nodes (each
+# pass sorts with marks in the nodes' grad slots and sums into shared leaves).
+_backward_lock = threading.RLock()
+
+
+# ==============================================================================================
+# 5. Machinery: modes, hooks, views, errors, and the speed paths generated from the table
+# ==============================================================================================
+
+# -- grad mode and hooks, per thread -----------------------------------------------------------
+# Ops read the module-wide count `_slow_threads` of threads that record with something
+# switched on (no_grad, hooks). While it is 0, the usual case, every op records plainly
+# without reading its thread's mode.
 
 _slow_threads = 0
 _slow_threads_lock = threading.Lock()
 
 
+class Hooks:
+    """What the engine tells a watcher installed with `hooks(...)`: subclass and override.
+
+    The forward side hears of every node an op makes (`on_node`, with `step` set to the
+    backward step being recorded when create_graph=True), every constant made from a plain
+    number (`on_leaf`) and every comparison of a Value with data (`on_compare`); the backward
+    side, of every node right after it has pushed its gradient to its parents
+    (`on_backward_step`). Errors raised by ops carry their op and operands (`OpError`), so a
+    watcher needs nothing else. `autograd.anomaly` and `autograd.compile` are built on this.
+
+    >>> class Count(Hooks):
+    ...     made = 0
+    ...     def on_node(self, node, step):
+    ...         self.made += 1
+    >>> counter = Count()
+    >>> with hooks(counter):
+    ...     y = Value(1.0) * 2 + 3
+    >>> counter.made
+    2
+    """
+
+    def on_node(self, node: Value, step: tuple[Value, Value] | None) -> None:
+        """An op made `node`; `step` is (node, output) of the backward step being recorded."""
+
+    def on_leaf(self, leaf: Value) -> None:
+        """A constant was made from a plain number."""
+
+    def on_compare(self, a: Value, b: Any, how: str) -> None:
+        """`a` was compared with `b` by `how` ('<', '==', ...) or tested for truth."""
+
+    def on_backward_step(self, node: Value, root: Value) -> None:
+        """`node` has pushed its gradient to its parents in the pass from `root`."""
+
+
 class _Mode(threading.local):
     grad_enabled: bool = True
-    forward_hook: Callable[[Value], None] | None = None
-    backward_hook: Callable[[Value], None] | None = None
-    fast: bool = True
+    hooks: Hooks | None = None
+    step: tuple[Value, Value] | None = None
+    plain: bool = True
 
     def refresh(self) -> None:
         global _slow_threads
-        fast = self.grad_enabled and self.forward_hook is None
-        if fast != self.fast:
+        plain = self.grad_enabled and self.hooks is None
+        if plain != self.plain:
             with _slow_threads_lock:
-                _slow_threads += -1 if fast else 1
-            self.fast = fast
+                _slow_threads += -1 if plain else 1
+            self.plain = plain
 
 
 _mode = _Mode()
@@ -112,455 +1143,38 @@ def enable_grad() -> Any:
     ...     with enable_grad():
     ...         y = Value(2.0) * 3
     >>> y.op.name
-    '*'
+    'mul'
     """
     return _grad_mode(True)
 
 
 @contextmanager
-def forward_hook(hook: Callable[[Value], None]) -> Iterator[None]:
-    """Call `hook(node)` on every node an op creates in this thread (used by anomaly checks)."""
-    previous = _mode.forward_hook
-    _mode.forward_hook = hook
+def hooks(watcher: Hooks) -> Iterator[None]:
+    """Install `watcher` (a `Hooks`) in this thread; the previous one comes back after.
+
+    >>> with hooks(Hooks()):
+    ...     (Value(1.0) + 1).op.name
+    'add'
+    """
+    if not isinstance(watcher, Hooks):
+        raise TypeError(f"hooks: expected a Hooks instance, got {type(watcher).__name__}")
+    previous = _mode.hooks
+    _mode.hooks = watcher
     _mode.refresh()
     try:
         yield
     finally:
-        _mode.forward_hook = previous
+        _mode.hooks = previous
         _mode.refresh()
-
-
-@contextmanager
-def backward_hook(hook: Callable[[Value], None]) -> Iterator[None]:
-    """Call `hook(node)` in this thread's backward passes, right after `node` has pushed its
-    gradient to its parents (used by anomaly checks). Without a hook, backward runs unchecked.
-    """
-    previous = _mode.backward_hook
-    _mode.backward_hook = hook
-    try:
-        yield
-    finally:
-        _mode.backward_hook = previous
-
-
-# ----------------------------------------------------------------------------------------------
-# Describing operands in error messages.
-# ----------------------------------------------------------------------------------------------
-
-
-def _describe(operand: Any) -> str:
-    if isinstance(operand, Value):
-        if operand.label:
-            return f"{operand.label!r} = {operand.data!r}"
-        return repr(operand.data)
-    return f"{type(operand).__name__} {operand!r}"
-
-
-def _to_float(x: Any, where: str) -> float:
-    """`x` as a float, or a TypeError naming `where` and the offending operand."""
-    if type(x) is float:
-        return x
-    if isinstance(x, numbers.Real):
-        return float(x)
-    raise TypeError(
-        f"{where}: expected a real number or a Value, got {_describe(x)}"
-    )
-
-
-def _is_foreign_array(x: Any) -> bool:
-    # Arrays (numpy and the like) get the chance to broadcast an operator over a Value
-    # themselves: the operator methods return NotImplemented for them. Called as functions
-    # (`maximum(v, array)`), ops raise a TypeError instead.
-    cls = x.__class__
-    if cls is float or cls is int or cls is Value:
-        return False
-    return hasattr(x, "__array_ufunc__") and not isinstance(x, numbers.Real)
-
-
-# ----------------------------------------------------------------------------------------------
-# Value
-# ----------------------------------------------------------------------------------------------
-
-
-class Value:
-    """A scalar node of the computational graph.
-
-    >>> x = Value(2.0, label="x")
-    >>> y = x * x + 1
-    >>> y
-    Value(5.0, op='+')
-    >>> y.backward()
-    >>> x.grad
-    4.0
-    """
-
-    __slots__ = ("data", "grad", "label", "op", "parents")
-
-    data: float
-    grad: Any  # a float, or a Value after backward(create_graph=True)
-    parents: tuple[Value, ...]
-    op: Primitive | None
-    label: str | None
-
-    def __init__(self, data: Number, label: str | None = None) -> None:
-        self.data = _to_float(data, "Value")
-        self.grad = 0.0
-        self.parents = ()
-        self.op = None
-        self.label = label
-        if _slow_threads:
-            _announce_leaf(self)
-
-    # -- the REPL ------------------------------------------------------------------------------
-
-    def __repr__(self) -> str:
-        parts = [repr(self.data)]
-        if self.label is not None:
-            parts.append(f"label={self.label!r}")
-        if self.op is not None:
-            parts.append(f"op={self.op.name!r}")
-        if not (type(self.grad) is float and self.grad == 0.0):
-            grad = self.grad.data if isinstance(self.grad, Value) else self.grad
-            parts.append(f"grad={grad!r}")
-        return f"Value({', '.join(parts)})"
-
-    @property
-    def is_leaf(self) -> bool:
-        """True for a node made by the user (or under no_grad), not by an op.
-
-        >>> Value(1.0).is_leaf, (Value(1.0) * 2).is_leaf
-        (True, False)
-        """
-        return not self.parents
-
-    # -- arithmetic: primitives and compositions of them -----------------------------------------
-
-    def __add__(self, other: Operand) -> Value:
-        if other.__class__ is Value and not _slow_threads:
-            # The table's `add` for two Values, written out: the most common op in a graph.
-            out = _new_value(Value)
-            out.data = self.data + other.data
-            out.grad = 0.0
-            out.parents = (self, other)
-            out.op = add
-            out.label = None
-            return out
-        if _is_foreign_array(other):
-            return NotImplemented
-        return add(self, other)
-
-    def __radd__(self, other: Number) -> Value:
-        if _is_foreign_array(other):
-            return NotImplemented
-        return add(other, self)
-
-    def __mul__(self, other: Operand) -> Value:
-        if other.__class__ is Value and not _slow_threads:
-            # The table's `mul` for two Values, written out like `add` above.
-            out = _new_value(Value)
-            out.data = self.data * other.data
-            out.grad = 0.0
-            out.parents = (self, other)
-            out.op = mul
-            out.label = None
-            return out
-        if _is_foreign_array(other):
-            return NotImplemented
-        return mul(self, other)
-
-    def __rmul__(self, other: Number) -> Value:
-        if _is_foreign_array(other):
-            return NotImplemented
-        return mul(other, self)
-
-    def __neg__(self) -> Value:
-        return mul(self, -1.0)
-
-    def __pos__(self) -> Value:
-        return self
-
-    def __sub__(self, other: Operand) -> Value:
-        if _is_foreign_array(other):
-            return NotImplemented
-        return self + (-_as_value(other, "-"))
-
-    def __rsub__(self, other: Number) -> Value:
-        if _is_foreign_array(other):
-            return NotImplemented
-        return _as_value(other, "-") + (-self)
-
-    def __truediv__(self, other: Operand) -> Value:
-        if _is_foreign_array(other):
-            return NotImplemented
-        return div(self, other)
-
-    def __rtruediv__(self, other: Number) -> Value:
-        if _is_foreign_array(other):
-            return NotImplemented
-        return div(other, self)
-
-    def __pow__(self, exponent: Operand) -> Value:
-        if isinstance(exponent, Value):
-            return pow_(self, exponent)
-        if _is_foreign_array(exponent):
-            return NotImplemented
-        return power(_to_float(exponent, "**"))(self)
-
-    def __rpow__(self, base: Number) -> Value:
-        if _is_foreign_array(base):
-            return NotImplemented
-        return pow_(base, self)
-
-    def __abs__(self) -> Value:
-        return abs_(self)
-
-    # -- functions as methods (micrograd users expect x.tanh(), x.exp(), x.relu()) ---------------
-
-    def exp(self) -> Value:
-        """e ** self."""
-        return exp(self)
-
-    def log(self) -> Value:
-        """Natural logarithm."""
-        return log(self)
-
-    def sqrt(self) -> Value:
-        """Square root."""
-        return sqrt(self)
-
-    def tanh(self) -> Value:
-        """Hyperbolic tangent."""
-        return tanh(self)
-
-    def sigmoid(self) -> Value:
-        """Logistic sigmoid 1 / (1 + e ** -self)."""
-        return sigmoid(self)
-
-    def relu(self) -> Value:
-        """max(self, 0)."""
-        return relu(self)
-
-    def sin(self) -> Value:
-        """Sine."""
-        return sin(self)
-
-    def cos(self) -> Value:
-        """Cosine."""
-        return cos(self)
-
-    # -- comparisons compare data; equality and hashing keep node identity ----------------------
-
-    def __lt__(self, other: Operand) -> bool:
-        return _compare(self, other, "<")
-
-    def __le__(self, other: Operand) -> bool:
-        return _compare(self, other, "<=")
-
-    def __gt__(self, other: Operand) -> bool:
-        return _compare(self, other, ">")
-
-    def __ge__(self, other: Operand) -> bool:
-        return _compare(self, other, ">=")
-
-    __eq__ = object.__eq__
-    __hash__ = object.__hash__
-
-    # -- gradients -----------------------------------------------------------------------------
-
-    def backward(self, grad: Operand = 1.0, *, create_graph: bool = False) -> None:
-        """Accumulate d(self)/d(node), times `grad`, into `.grad` of every node of the graph.
-
-        Leaves accumulate across calls, as in PyTorch; every node made by an op holds the
-        gradient of the latest pass. With `create_graph=True` the pass is itself recorded as
-        Values, so the gradients can be differentiated again.
-
-        >>> x = Value(3.0)
-        >>> y = x * x * x
-        >>> y.backward(create_graph=True)
-        >>> x.grad.data                      # 3 x^2
-        27.0
-        >>> dydx = x.grad
-        >>> y.zero_grad()
-        >>> dydx.backward()
-        >>> x.grad                           # 6 x
-        18.0
-        """
-        _run_backward(_backward_order(self), self, grad, create_graph)
-
-    def zero_grad(self) -> None:
-        """Set `.grad` to 0.0 on every node of the graph that ends here.
-
-        >>> x = Value(2.0); y = x * x; y.backward(); y.zero_grad(); x.grad
-        0.0
-        """
-        for node in topological_order(self):
-            node.grad = 0.0
-
-    def detach(self) -> Value:
-        """A new leaf with the same data and label, cut off from the graph.
-
-        >>> x = Value(2.0); y = (x * x).detach(); y.parents
-        ()
-        """
-        return Value(self.data, self.label)
-
-
-def _compare(a: Value, b: Operand, how: str) -> bool:
-    left = a.data
-    right = b.data if isinstance(b, Value) else _to_float(b, how)
-    hook = _mode.forward_hook
-    if hook is not None and hasattr(hook, "on_compare"):
-        hook.on_compare(a, b, how)  # type: ignore[attr-defined]
-    if how == "<":
-        return left < right
-    if how == "<=":
-        return left <= right
-    if how == ">":
-        return left > right
-    return left >= right
-
-
-# ----------------------------------------------------------------------------------------------
-# Primitives
-# ----------------------------------------------------------------------------------------------
-
-Derivative = Callable[..., Any]
-
-
-class Primitive:
-    """An op with a float `forward` and a `derivative` returning its local partials.
-
-    `derivative(*operands, out)` gets the operands and the result: floats during a plain
-    backward pass, Values under `create_graph=True` (so it must use this library's
-    functions, not `math`). It returns one partial for a unary op and a sequence of partials,
-    one per operand, otherwise. Calling a primitive on plain numbers returns a float; on
-    any Value, a new node.
-
-    >>> tanh(0.5) == math.tanh(0.5)
-    True
-    >>> tanh(Value(0.5)).op
-    <primitive tanh>
-    """
-
-    def __init__(
-        self,
-        name: str,
-        forward: Callable[..., float],
-        derivative: Derivative,
-        arity: int,
-        domain: str | None = None,
-        doc: str | None = None,
-    ) -> None:
-        self.name = name
-        self.forward = forward
-        self.derivative = derivative
-        self.arity = arity  # 0 means any number of operands
-        self.domain = domain
-        # Ops made by a factory (power(n), leaky(slope)) name it and the number they were made with.
-        self.family: str | None = None
-        self.parameter: float | None = None
-        self.__name__ = name
-        self.__doc__ = doc or forward.__doc__
-
-    def __repr__(self) -> str:
-        return f"<primitive {self.name}>"
-
-    def __call__(self, *operands: Any) -> Any:
-        if self.arity and len(operands) != self.arity:
-            raise TypeError(
-                f"{self.name}: takes {self.arity} operand(s), got {len(operands)}"
-            )
-        return self.apply(operands)
-
-    def apply(self, operands: Sequence[Any]) -> Any:
-        """Run the op on a sequence of operands (Values or numbers)."""
-        parents = tuple(operands)
-        for x in parents:
-            if x.__class__ is not Value:
-                break
-        else:  # Values only: the common case, checked without isinstance
-            return _record(self, self._evaluate([p.data for p in parents], parents), parents)
-        for x in parents:
-            if isinstance(x, Value):
-                break
-        else:  # plain numbers in, a float out
-            return self._evaluate([_to_float(x, self.name) for x in parents], parents)
-        name = self.name
-        parents = tuple([
-            x if x.__class__ is Value else
-            _constant(x) if x.__class__ is float else _as_value(x, name) for x in parents
-        ])
-        return _record(self, self._evaluate([p.data for p in parents], parents), parents)
-
-    def _evaluate(self, args: Sequence[float], operands: Sequence[Any]) -> float:
-        try:
-            return self.forward(*args)
-        except (ValueError, ZeroDivisionError, OverflowError) as error:
-            raise _forward_error(self, operands, error) from None
-
-
-_MISSING: Any = object()
-
-
-class _Unary(Primitive):
-    def __call__(self, x: Any = _MISSING, *extra: Any) -> Any:  # type: ignore[override]
-        if extra or x is _MISSING:
-            raise TypeError(f"{self.name}: takes 1 operand, got {len(extra) + (x is not _MISSING)}")
-        if x.__class__ is float:  # a plain number: e.g. relu's derivative during backward
-            try:
-                return self.forward(x)
-            except (ValueError, ZeroDivisionError, OverflowError) as error:
-                raise _forward_error(self, (x,), error) from None
-        if not isinstance(x, Value):
-            return self._evaluate((_to_float(x, self.name),), (x,))
-        try:
-            data = self.forward(x.data)
-        except (ValueError, ZeroDivisionError, OverflowError) as error:
-            raise _forward_error(self, (x,), error) from None
-        if _slow_threads:
-            return _record(self, data, (x,))
-        out = _new_value(Value)
-        out.data = data
-        out.grad = 0.0
-        out.parents = (x,)
-        out.op = self
-        out.label = None
-        return out
-
-
-class _Binary(Primitive):
-    def __call__(self, a: Any = _MISSING, b: Any = _MISSING, *extra: Any) -> Any:  # type: ignore[override]
-        if extra or b is _MISSING:
-            given = len(extra) + (a is not _MISSING) + (b is not _MISSING)
-            raise TypeError(f"{self.name}: takes 2 operands, got {given}")
-        if a.__class__ is not Value and not isinstance(a, Value):
-            if not isinstance(b, Value):
-                return self._evaluate((_to_float(a, self.name), _to_float(b, self.name)), (a, b))
-            a = _constant(_to_float(a, self.name))
-        elif b.__class__ is not Value and not isinstance(b, Value):
-            b = _constant(_to_float(b, self.name))
-        try:
-            data = self.forward(a.data, b.data)
-        except (ValueError, ZeroDivisionError, OverflowError) as error:
-            raise _forward_error(self, (a, b), error) from None
-        if _slow_threads:
-            return _record(self, data, (a, b))
-        out = _new_value(Value)
-        out.data = data
-        out.grad = 0.0
-        out.parents = (a, b)
-        out.op = self
-        out.label = None
-        return out
 
 
 def _record(op: Primitive, data: float, parents: tuple[Value, ...]) -> Value:
     """The node `op` produced: in the graph when recording, a plain leaf otherwise."""
     out = _new_value(Value)
-    out.data = data
+    out._data = data
     out.grad = 0.0
     out.label = None
-    if not _slow_threads or _mode.fast:
+    if not _slow_threads or _mode.plain:
         out.parents = parents
         out.op = op
         return out
@@ -570,9 +1184,9 @@ def _record(op: Primitive, data: float, parents: tuple[Value, ...]) -> Value:
     else:
         out.parents = ()
         out.op = None
-    hook = _mode.forward_hook
-    if hook is not None:
-        hook(out)
+    watcher = _mode.hooks
+    if watcher is not None:
+        watcher.on_node(out, _mode.step)
     return out
 
 
@@ -580,10 +1194,9 @@ _new_value = object.__new__
 
 
 def _constant(data: float) -> Value:
-    """A leaf for a plain number met inside an expression."""
-    out = _new_value(Value)
-    out.data = data
-    out.grad = 0.0
+    """A leaf for a plain number met inside an expression: it takes no gradient."""
+    out = _new_value(Constant)
+    out._data = data
     out.parents = ()
     out.op = None
     out.label = None
@@ -593,57 +1206,171 @@ def _constant(data: float) -> Value:
 
 
 def _announce_leaf(leaf: Value) -> None:
-    # A forward hook with an `on_leaf` method (the tracer of `autograd.compile`) hears of every
-    # leaf made while it is installed: those are constants, not inputs read from outside.
-    hook = _mode.forward_hook
-    if hook is not None and hasattr(hook, "on_leaf"):
-        hook.on_leaf(leaf)
+    watcher = _mode.hooks
+    if watcher is not None:
+        watcher.on_leaf(leaf)
 
 
-def _as_value(x: Any, where: str) -> Value:
-    return x if isinstance(x, Value) else _constant(_to_float(x, where))
+# -- views: how a Value shows itself, supplied by the layers above -----------------------------
+
+_VIEWS: dict[str, Callable[..., Any]] = {}
+
+
+def register_view(kind: str, view: Callable[..., Any]) -> None:
+    """Supply how Values show themselves: 'tree' (`v.tree()`) or 'mimebundle' (Jupyter).
+
+    The engine imports nothing above it; `autograd` registers its diagrams here on import.
+
+    >>> register_view("tree", _VIEWS["tree"]) if "tree" in _VIEWS else None
+    """
+    if kind not in ("tree", "mimebundle"):
+        raise ValueError(f"register_view: unknown kind {kind!r}; known: tree, mimebundle")
+    _VIEWS[kind] = view
+
+
+def _view(kind: str) -> Callable[..., Any]:
+    try:
+        return _VIEWS[kind]
+    except KeyError:
+        raise RuntimeError(f"Value.{kind}: no view is registered; `import autograd` "
+                           "registers the diagrams") from None
+
+
+# -- numbers in, errors out ----------------------------------------------------------------------
+
+
+def _describe(operand: Any) -> str:
+    if isinstance(operand, Value):
+        if operand.label:
+            return f"{operand.label!r} = {operand._data!r}"
+        return repr(operand._data)
+    return f"{type(operand).__name__} {operand!r}"
+
+
+def _to_float(x: Any, where: str) -> float:
+    """`x` as a float, or a TypeError naming `where` and the offending operand."""
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real):
+        try:
+            return float(x)
+        except OverflowError:
+            raise OverflowError(
+                f"{where}: {type(x).__name__} {_short(x)} is too large for a float") from None
+    if isinstance(x, Value):
+        raise TypeError(f"{where}: expected a real number, got the Value {_describe(x)}; "
+                        "pass x.data for its number, or the Value itself where an op takes it")
+    raise TypeError(f"{where}: expected a real number or a Value, got {_describe(x)}")
+
+
+def _short(x: Any) -> str:
+    text = repr(x)
+    return text if len(text) <= 24 else f"{text[:10]}...{text[-6:]} ({len(text)} digits)"
+
+
+def _is_foreign_array(x: Any) -> bool:
+    # Arrays (numpy and the like) get the chance to broadcast an operator over a Value
+    # themselves: the operator methods return NotImplemented for them.
+    cls = x.__class__
+    if cls is float or cls is int or cls is Value:
+        return False
+    return hasattr(x, "__array_ufunc__") and not isinstance(x, numbers.Real)
+
+
+class OpError(ArithmeticError):
+    """Mixed into the engine's errors from an op: carries `op`, `operands`, `phase`
+    ('forward' or 'backward'), and for backward, the `node` and the pass's `root`.
+
+    >>> try:
+    ...     log(Value(0.0, label="x"))
+    ... except OpError as error:
+    ...     error.op.name, error.phase
+    ('log', 'forward')
+    """
+
+    op: Primitive
+    operands: tuple[Any, ...]
+    phase: str
+    node: Value | None
+    root: Value | None
+    step: tuple[Value, Value] | None
+
+
+def _op_error(kind: type[Exception], message: str, op: Primitive, operands: Sequence[Any],
+              phase: str, node: Value | None = None) -> Exception:
+    cls = _OP_ERRORS[kind]
+    error = cls(message)
+    error.op, error.operands, error.phase = op, tuple(operands), phase
+    error.node, error.root = node, None
+    error.step = _mode.step  # (node, output) of a backward step being recorded, if any
+    return error
+
+
+class _DomainError(ValueError, OpError):
+    pass
+
+
+class _ZeroDivision(ZeroDivisionError, OpError):
+    pass
+
+
+class _Overflow(OverflowError, OpError):
+    pass
+
+
+class _Type(TypeError, OpError):
+    pass
+
+
+_OP_ERRORS: dict[type[Exception], type[Exception]] = {
+    ValueError: _DomainError, ZeroDivisionError: _ZeroDivision, OverflowError: _Overflow,
+    TypeError: _Type}
+for _cls, _base in ((_DomainError, ValueError), (_ZeroDivision, ZeroDivisionError),
+                    (_Overflow, OverflowError), (_Type, TypeError)):
+    _cls.__name__ = _cls.__qualname__ = _base.__name__  # tracebacks read "ValueError: ..."
+    _cls.__module__ = "builtins"
+
+
+def _call_text(op: Primitive, shown: Sequence[str]) -> str:
+    if op.family == "power":
+        return f"{shown[0]} ** {_g(op.parameter or 0.0)}"
+    if op.infix and len(shown) == 2:
+        return f"{shown[0]} {op.symbol} {shown[1]}"
+    return f"{op.name}({', '.join(shown)})"
 
 
 def _forward_error(op: Primitive, operands: Sequence[Any], error: Exception) -> Exception:
     shown = [_describe(x) if isinstance(x, Value) else repr(x) for x in operands]
-    if op.name.startswith("**"):
-        call = f"{shown[0]} ** {op.name[2:]}"
-    elif op.name in ("+", "*", "/") and len(shown) == 2:
-        call = f"{shown[0]} {op.name} {shown[1]}"
-    else:
-        call = f"{op.name}({', '.join(shown)})"
+    call = _call_text(op, shown)
     if isinstance(error, OverflowError):
-        return OverflowError(f"{call}: overflow, the result is too large for a float")
+        message = f"{call}: overflow, the result is too large for a float"
+        return _op_error(OverflowError, message, op, operands, "forward")
     if isinstance(error, ZeroDivisionError):
-        return ZeroDivisionError(f"{call}: {error}")
-    domain = f"; {op.name} is defined for {op.domain}" if op.domain else ""
-    return ValueError(f"{call}: operand outside the domain{domain} ({error})")
+        return _op_error(ZeroDivisionError, f"{call}: {error}", op, operands, "forward")
+    domain = ""
+    if op.domain:
+        names = ("x", "y") if len(op.domain) == 2 else ("x",)
+        where = [d.describe(n) for d, n in zip(op.domain, names)
+                 if d.describe(n) != "every real number"]
+        domain = f"; {op.name} is defined for {' and '.join(where)}" if where else ""
+    message = f"{call}: operand outside the domain{domain} ({error})"
+    return _op_error(ValueError, message, op, operands, "forward")
 
 
 def _derivative_error(op: Primitive, node: Value, error: Exception) -> Exception:
     shown = ", ".join(_describe(p) for p in node.parents)
     message = f"backward through {op.name}({shown}): the local derivative is not finite ({error})"
+    kind: type[Exception] = ValueError
     if isinstance(error, TypeError):
-        message = (
-            f"backward through {op.name}({shown}) with create_graph=True: its derivative "
-            f"must be written with autograd's functions, not math's ({error})"
-        )
-        return TypeError(message)
-    if isinstance(error, OverflowError):
-        return OverflowError(message)
-    if isinstance(error, ZeroDivisionError):
-        return ZeroDivisionError(message)
-    return ValueError(message)
-
-
-def _unary(name: str, forward: Callable[[float], float], derivative: Derivative,
-           domain: str | None = None, doc: str | None = None) -> _Unary:
-    return _Unary(name, forward, derivative, 1, domain, doc)
-
-
-def _binary(name: str, forward: Callable[[float, float], float], derivative: Derivative,
-            domain: str | None = None, doc: str | None = None) -> _Binary:
-    return _Binary(name, forward, derivative, 2, domain, doc)
+        message = (f"backward through {op.name}({shown}): {error}" if op.name in str(error)
+                   else f"backward through {op.name}({shown}) with create_graph=True: its "
+                   f"derivative must be written with autograd's functions, not math's ({error})")
+        kind = TypeError
+    elif isinstance(error, OverflowError):
+        kind = OverflowError
+    elif isinstance(error, ZeroDivisionError):
+        kind = ZeroDivisionError
+    return _op_error(kind, message, op, node.parents, "backward", node)
 
 
 # -- forward float functions that need more than one line ----------------------------------------
@@ -656,10 +1383,6 @@ def _sigmoid(x: float) -> float:
     return z / (1.0 + z)
 
 
-def _relu(x: float) -> float:
-    return 0.0 if x <= 0.0 else x  # nan stays nan
-
-
 def _sign(x: Any) -> float:
     return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
 
@@ -667,6 +1390,11 @@ def _sign(x: Any) -> float:
 def _softplus(x: float) -> float:
     # log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|)
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _periodic(f: Callable[[float], float], x: float) -> float:
+    # IEEE: sin, cos and tan of an infinity are nan (math raises instead)
+    return f(x) if not math.isinf(x) else math.nan
 
 
 def _power_forward(n: float) -> Callable[[float], float]:
@@ -690,113 +1418,6 @@ def _pow_forward(x: float, y: float) -> float:
     return math.pow(x, y)
 
 
-# -- the table: every primitive's forward and local derivative, side by side ------------------
-#
-# The derivative gets the operands and then `out`, the op's result, and returns d out / d operand.
-
-add = _binary(
-    "+", lambda x, y: x + y,
-    lambda x, y, out: (1.0, 1.0),                      # d(x+y)/dx = 1, d(x+y)/dy = 1
-    doc="x + y.")
-mul = _binary(
-    "*", lambda x, y: x * y,
-    lambda x, y, out: (y, x),                          # d(xy)/dx = y, d(xy)/dy = x
-    doc="x * y.")
-div = _binary(
-    "/", _divide,
-    lambda x, y, out: (1.0 / y, -out / y),             # d(x/y)/dx = 1/y, d(x/y)/dy = -x/y^2
-    doc="x / y (a primitive, so Values divide exactly as floats do).")
-pow_ = _binary(
-    "pow", _pow_forward,
-    lambda x, y, out: (y * x ** (y - 1.0), out * log(x)),  # x^y: y x^(y-1), x^y log x
-    domain="a positive base", doc="x ** y for a Value exponent (base > 0).")
-maximum = _binary(
-    "max", lambda x, y: x if x >= y else y,
-    lambda x, y, out: (greater_equal(x, y), 1.0 - greater_equal(x, y)),  # the larger passes
-    doc="The larger of x and y (ties go to x).")
-minimum = _binary(
-    "min", lambda x, y: x if x <= y else y,
-    lambda x, y, out: (greater_equal(y, x), 1.0 - greater_equal(y, x)),  # the smaller passes
-    doc="The smaller of x and y (ties go to x).")
-
-exp = _unary("exp", math.exp, lambda x, out: out,                       # e^x
-             doc="e ** x.")
-log = _unary("log", math.log, lambda x, out: 1.0 / x,                   # 1/x
-             domain="positive numbers", doc="Natural logarithm.")
-log1p = _unary("log1p", math.log1p, lambda x, out: 1.0 / (1.0 + x),     # 1/(1+x)
-               domain="numbers above -1", doc="log(1 + x), accurate for small x.")
-expm1 = _unary("expm1", math.expm1, lambda x, out: out + 1.0,           # e^x
-               doc="e ** x - 1, accurate for small x.")
-sqrt = _unary("sqrt", math.sqrt, lambda x, out: 0.5 / out,              # 1/(2 sqrt x)
-              domain="non-negative numbers", doc="Square root.")
-sin = _unary("sin", math.sin, lambda x, out: cos(x),                    # cos x
-             doc="Sine.")
-cos = _unary("cos", math.cos, lambda x, out: -sin(x),                   # -sin x
-             doc="Cosine.")
-tan = _unary("tan", math.tan, lambda x, out: 1.0 + out * out,           # 1 + tan^2 x
-             doc="Tangent.")
-asin = _unary("asin", math.asin, lambda x, out: (1.0 - x * x) ** -0.5,  # 1/sqrt(1-x^2)
-              domain="numbers in [-1, 1]", doc="Inverse sine.")
-acos = _unary("acos", math.acos, lambda x, out: -((1.0 - x * x) ** -0.5),  # -1/sqrt(1-x^2)
-              domain="numbers in [-1, 1]", doc="Inverse cosine.")
-atan = _unary("atan", math.atan, lambda x, out: 1.0 / (1.0 + x * x),    # 1/(1+x^2)
-              doc="Inverse tangent.")
-sinh = _unary("sinh", math.sinh, lambda x, out: cosh(x),                # cosh x
-              doc="Hyperbolic sine.")
-cosh = _unary("cosh", math.cosh, lambda x, out: sinh(x),                # sinh x
-              doc="Hyperbolic cosine.")
-tanh = _unary("tanh", math.tanh, lambda x, out: 1.0 - out * out,        # 1 - tanh^2 x
-              doc="Hyperbolic tangent.")
-sigmoid = _unary("sigmoid", _sigmoid, lambda x, out: out * (1.0 - out),  # s (1 - s)
-                 doc="Logistic sigmoid 1 / (1 + e ** -x), stable for large |x|.")
-softplus = _unary("softplus", _softplus, lambda x, out: sigmoid(x),     # sigmoid x
-                  doc="log(1 + e ** x), stable for large |x|.")
-relu = _unary("relu", _relu, lambda x, out: step(x),                    # step x; 0 at the kink
-              doc="max(x, 0); its derivative at 0 is taken as 0.")
-abs_ = _unary("abs", abs, lambda x, out: sign(x),                       # sign x; 0 at 0
-              doc="|x|; its derivative at 0 is taken as 0.")
-# Indicators: the derivatives of the kinked ops above, written as ops rather than as `if`s on
-# the data, so a derivative recorded with create_graph=True (or compiled) stays correct for
-# every input. They are flat away from their jumps: derivative 0.
-step = _unary("step", lambda x: 1.0 if x > 0.0 else 0.0, lambda x, out: 0.0,
-              doc="1.0 where x > 0, else 0.0 (relu's derivative).")
-sign = _unary("sign", _sign, lambda x, out: 0.0,
-              doc="1.0, -1.0 or 0.0 by the sign of x (abs's derivative).")
-greater_equal = _binary(">=", lambda x, y: 1.0 if x >= y else 0.0, lambda x, y, out: (0.0, 0.0),
-                        doc="1.0 where x >= y, else 0.0 (max's derivative).")
-erf = _unary("erf", math.erf,
-             lambda x, out: (2.0 / math.sqrt(math.pi)) * exp(-(x * x)),  # 2/sqrt(pi) e^(-x^2)
-             doc="The error function.")
-
-
-@functools.lru_cache(maxsize=4096)
-def power(n: float) -> _Unary:
-    """The primitive x ** n for a fixed number n (one per exponent, cached).
-
-    >>> power(2.0)(Value(3.0)).data
-    9.0
-    """
-    n = _to_float(n, "power")
-    op = _unary(
-        f"**{n:g}", _power_forward(n),
-        (lambda x, out: 0.0) if n == 0.0 else                          # x^0 = 1: flat
-        (lambda x, out: n * x ** (n - 1.0)),                           # n x^(n-1)
-        domain="bases that give a real power", doc=f"x ** {n:g}.")
-    op.family, op.parameter = "power", n  # read by autograd.compile to write the op out
-    return op
-
-
-@functools.lru_cache(maxsize=256)
-def leaky(slope: float) -> _Unary:
-    """The primitive leaky_relu with a fixed negative slope (cached)."""
-    op = _unary(
-        f"leaky_relu({slope:g})", lambda x: x if x > 0.0 else slope * x,
-        lambda x, out: slope + (1.0 - slope) * step(x),                # 1 above 0, slope below
-        doc=f"x above 0, {slope:g} x below.")
-    op.family, op.parameter = "leaky_relu", slope  # read by autograd.compile
-    return op
-
-
 def _fsum(xs: Sequence[float]) -> float:
     """The correctly rounded sum; with infinities (or beyond the float range), IEEE's sum."""
     try:
@@ -805,341 +1426,181 @@ def _fsum(xs: Sequence[float]) -> float:
         return sum(xs)
 
 
-def _sum_forward(*xs: float) -> float:
-    return _fsum(xs)
+def _dot_forward(operands: Sequence[float]) -> float:
+    n = len(operands) // 2
+    products = list(map(operator.mul, operands[:n], operands[n:2 * n]))
+    if len(operands) % 2:
+        products.append(operands[-1])
+    return _fsum(products)
 
 
-def _dot_forward(*ws_and_xs: float) -> float:
-    n = len(ws_and_xs) // 2
-    return _fsum(list(map(operator.mul, ws_and_xs[:n], ws_and_xs[n:])))
+def _dot_partials(operands: Sequence[Any]) -> tuple[Any, ...]:
+    n = len(operands) // 2
+    bias = (1.0,) if len(operands) % 2 else ()
+    return (*operands[n:2 * n], *operands[:n], *bias)  # d/dw_i = x_i, d/dx_i = w_i, d/db = 1
 
 
-sum_ = Primitive(
-    "sum", _sum_forward,
-    lambda *xs_and_out: (1.0,) * (len(xs_and_out) - 1),         # d(sum)/dx_i = 1
-    0, doc="The sum of any number of operands, as one node.")
-dot_ = Primitive(
-    "dot", _dot_forward,
-    lambda *ws_xs_out: ws_xs_out[len(ws_xs_out) // 2:-1] + ws_xs_out[:len(ws_xs_out) // 2],
-    0, doc="sum_i w_i x_i as one node; operands are w_1..w_n then x_1..x_n.")  # d/dw_i = x_i
+# -- the speed paths, generated from the table ---------------------------------------------------
+# The operators of Value and the inner loop of the chain rule are written out as source code
+# from the table's entries (their `spelling` and `formula`), so the most common ops run without
+# a call per node. Every other op takes the general path through `derivative`.
+
+_INLINE = (add, sub, mul)  # binary ops whose forward cannot raise: built inline by operators
 
 
-# -- composed ops: no derivative code of their own ------------------------------------------------
+def _operator_source(op: Primitive, method: str, reflected: bool) -> str:
+    left, right = ("other", "self") if reflected else ("self", "other")
+    spelled = op.spelling[0].format(f"{left}._data", f"{right}._data")  # type: ignore[index]
+    fast = "" if reflected or op not in _INLINE else f"""
+    if other.__class__ is Value and not _slow_threads:
+        out = _new_value(Value)
+        out._data = {spelled}
+        out.grad = 0.0
+        out.parents = (self, other)
+        out.op = {op.name}
+        out.label = None
+        return out"""
+    return f"""
+def {method}(self, other):{fast}
+    if _is_foreign_array(other):
+        return NotImplemented
+    return {op.name}({left}, {right})
+"""
 
 
-def leaky_relu(x: Operand, slope: float = 0.01) -> Any:
-    """x above 0 and slope * x below.
-
-    >>> leaky_relu(-2.0, 0.1)
-    -0.2
-    """
-    return leaky(float(slope))(x)
-
-
-def silu(x: Operand) -> Any:
-    """x * sigmoid(x) (also called swish).
-
-    >>> round(silu(1.0), 6)
-    0.731059
-    """
-    return x * sigmoid(x)
-
-
-def gelu(x: Operand) -> Any:
-    """x * Phi(x), the Gaussian error linear unit (exact form with erf).
-
-    >>> round(gelu(1.0), 6)
-    0.841345
-    """
-    return 0.5 * x * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))
-
-
-def square(x: Operand) -> Any:
-    """x ** 2.
-
-    >>> square(Value(3.0)).data
-    9.0
-    """
-    return x * x if isinstance(x, Value) else _to_float(x, "square") ** 2
-
-
-def sum_values(values: Iterable[Operand]) -> Any:
-    """The sum of many Values as one node (one backward step instead of n - 1).
-
-    >>> sum_values([Value(1.0), 2.0, Value(3.0)]).data
-    6.0
-    """
-    operands = tuple(values)
-    if not operands:
-        return 0.0
-    return sum_.apply(operands)
-
-
-def dot(weights: Sequence[Operand], inputs: Sequence[Operand]) -> Any:
-    """sum_i weights[i] * inputs[i] as one node.
-
-    >>> w = [Value(1.0), Value(2.0)]; d = dot(w, [3.0, 4.0]); d.backward(); d.data, w[1].grad
-    (11.0, 4.0)
-    """
-    if len(weights) != len(inputs):
-        raise ValueError(
-            f"dot: weights and inputs differ in length ({len(weights)} vs {len(inputs)})"
-        )
-    if not weights:
-        return 0.0
-    return dot_.apply(tuple(weights) + tuple(inputs))
-
-
-def mean(values: Iterable[Operand]) -> Any:
-    """The arithmetic mean.
-
-    >>> mean([Value(1.0), Value(2.0)]).data
-    1.5
-    """
-    operands = tuple(values)
-    if not operands:
-        raise ValueError("mean: no values given")
-    return sum_values(operands) * (1.0 / len(operands))
-
-
-# ----------------------------------------------------------------------------------------------
-# Declaring a primitive from outside
-# ----------------------------------------------------------------------------------------------
-
-
-def primitive(*partials: Callable[..., Any], name: str | None = None) -> Callable[
-        [Callable[..., float]], Primitive]:
-    """Declare a new op from its float function and one partial derivative per operand.
-
-    Each partial takes the same operands as the function. Write the partials with this
-    library's functions (`autograd.sigmoid`, `autograd.exp`, ...) and higher-order
-    derivatives work too.
-
-    >>> @primitive(lambda x: sigmoid(x))
-    ... def softplus(x):
-    ...     return math.log1p(math.exp(x))
-    >>> y = softplus(Value(0.0)); y.backward(); y.parents[0].grad
-    0.5
-    """
-    if not partials:
-        raise TypeError("primitive: give one partial derivative per operand")
-
-    def declare(user_forward: Callable[..., float]) -> Primitive:
-        op_name = name or getattr(user_forward, "__name__", "primitive")
-
-        def forward(*xs: float) -> float:
-            result = user_forward(*xs)
-            return result if type(result) is float else _to_float(result, f"{op_name} (its result)")
-
-        forward.__doc__ = user_forward.__doc__
-        if len(partials) == 1:
-            (only,) = partials
-            return _Unary(op_name, forward, lambda x, out: only(x), 1, doc=forward.__doc__)
-        arity = len(partials)
-
-        def derivative(*operands_and_out: Any) -> tuple[Any, ...]:
-            operands = operands_and_out[:-1]
-            return tuple(partial(*operands) for partial in partials)
-
-        cls = _Binary if arity == 2 else Primitive
-        return cls(op_name, forward, derivative, arity, doc=forward.__doc__)
-
-    return declare
-
-
-# ----------------------------------------------------------------------------------------------
-# Walking the graph and the chain rule
-# ----------------------------------------------------------------------------------------------
-
-
-def topological_order(root: Value) -> list[Value]:
-    """Every node the root depends on, each after all of its parents; no recursion.
-
-    >>> x = Value(1.0); y = x * x + x
-    >>> [v.op.name if v.op else v.data for v in topological_order(y)]
-    [1.0, '*', '+']
-    """
-    # Depth first, parents in order. A node is pushed back under a None marker while its
-    # parents are sorted; popping the marker means they all are. The stack holds only nodes
-    # and markers: no per-node tuple or iterator, so a deep graph gives the garbage collector
-    # nothing new to scan.
-    order: list[Value] = []
-    visited: set[Value] = set()
-    stack: list[Value | None] = [root]
-    pop, push, append, visit = stack.pop, stack.append, order.append, visited.add
-    while stack:
-        node = pop()
-        if node is None:
-            append(pop())  # type: ignore[arg-type]
-        elif node not in visited:
-            visit(node)
-            parents = node.parents
-            if parents:
-                push(node)
-                push(None)
-                for parent in reversed(parents):
-                    if parent not in visited:
-                        push(parent)
-            else:
-                append(node)
-    return order
-
-
-_SORTED = object()  # marks a node in `_backward_order` whose parents are all in the order
-
-
-def _backward_order(root: Value) -> list[Value]:
-    """The nodes made by ops that `root` depends on, parents first, each grad reset to 0.0
-    (nodes made by ops restart from zero, so a repeated pass adds to leaves only).
-
-    `topological_order` without the leaves, and without its set of visited nodes: while
-    sorting, a node's `grad` marks it (None while its parents are being sorted, _SORTED
-    after), and the reset to 0.0 erases the marks.
-    """
-    order: list[Value] = []
-    if not root.parents:
-        return order
-    stack: list[Value | None] = [root]
-    pop, push, append = stack.pop, stack.append, order.append
-    try:
-        while stack:
-            node = pop()
-            if node is None:
-                node = pop()
-                node.grad = _SORTED  # type: ignore[union-attr]
-                append(node)  # type: ignore[arg-type]
-                continue
-            mark = node.grad
-            if mark is None or mark is _SORTED:
-                continue
-            node.grad = None
-            push(node)
-            push(None)
-            for parent in reversed(node.parents):
-                if parent.parents:
-                    mark = parent.grad
-                    if mark is not None and mark is not _SORTED:
-                        push(parent)
-    except BaseException:  # interrupted: erase the marks (on sorted nodes and on the stack)
-        for marked in (*order, *stack):
-            if marked is not None and (marked.grad is None or marked.grad is _SORTED):
-                marked.grad = 0.0
-        raise
-    for node in order:
-        node.grad = 0.0
-    return order
-
-
-def _run_backward(order: list[Value], root: Value, seed: Operand, create_graph: bool) -> None:
-    # The caller has reset the gradients of the nodes made by ops (`_backward_order` does).
-    if create_graph:
-        _backward_recorded(order, root, seed)
-        return
-    root.grad = root.grad + (seed.data if isinstance(seed, Value) else _to_float(seed, "backward"))
-    hook = _mode.backward_hook
+def _chain_rule_source() -> str:
+    """The chain-rule loop, with the inline ops' partials written out from their formulas."""
+    branches = []
+    for op in _INLINE:
+        lines = []
+        for parent, formula in zip(("x", "y"), (op.formula or {}).values()):
+            partial = formula.replace("x", "x._data").replace("y", "y._data")
+            term = "g" if partial == "1" else "-g" if partial == "-1" else f"g * {partial}"
+            lines.append(f"                {parent}.grad += {term}")
+        branches.append(f"            elif op is {op.name}:  # {op.formula}\n"
+                        "                x, y = parents\n" + "\n".join(lines))
+    return f"""
+def _chain_rule(order, root, watcher):
     for node in reversed(order):
         parents = node.parents
-        if not parents:
-            continue
-        op: Primitive = node.op  # type: ignore[assignment]
+        op = node.op
         g = node.grad
         try:
-            if op is add:  # the table's partials of add, (1, 1), without calling for them
-                x, y = parents
-                x.grad += g
-                y.grad += g
-            elif op is mul:  # the table's partials of mul, (y, x), likewise
-                x, y = parents
-                x.grad += g * y.data
-                y.grad += g * x.data
-            elif op is dot_:  # the table's partials of dot: x_i for w_i, then w_i for x_i
+            if op is dot_:  # {dot_.formula}
                 n = len(parents) // 2
-                ws, xs = parents[:n], parents[n:]
-                for w, x in zip(ws, xs):
-                    w.grad += g * x.data
-                for w, x in zip(ws, xs):
-                    x.grad += g * w.data
-            elif op is sum_:  # the table's partials of sum: 1 for every operand
+                for i in range(n):
+                    parents[i].grad += g * parents[n + i]._data
+                    parents[n + i].grad += g * parents[i]._data
+                if len(parents) % 2:
+                    parents[-1].grad += g
+            elif op is sum_:  # {sum_.formula}
                 for x in parents:
                     x.grad += g
-            elif op.arity == 2:
-                x, y = parents
-                dx, dy = op.derivative(x.data, y.data, node.data)
-                x.grad += g * dx
-                y.grad += g * dy
-            elif op.arity == 1:
-                (x,) = parents
-                x.grad += g * op.derivative(x.data, node.data)
+{chr(10).join(branches)}
             else:
-                partials = op.derivative(*[p.data for p in parents], node.data)
-                for parent, partial in zip(parents, partials):
-                    parent.grad += g * partial
-        except (ValueError, ZeroDivisionError, OverflowError) as error:
-            raise _derivative_error(op, node, error) from None
-        if hook is not None:
-            hook(node)
+                _chain_rule_step(node, g)
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError) as error:
+            if not (isinstance(error, OpError) and error.node is node):
+                error = _derivative_error(op, node, error)
+            error.root = root
+            raise error from None
+        if watcher is not None:
+            watcher.on_backward_step(node, root)
+"""
 
 
-def _backward_recorded(order: list[Value], root: Value, seed: Operand) -> None:
-    """The chain rule with every multiply and add recorded as Values (create_graph=True)."""
-    with enable_grad():
-        seed_value = seed if isinstance(seed, Value) else _constant(_to_float(seed, "backward"))
-        root.grad = seed_value if _is_zero(root.grad) else root.grad + seed_value
-        hook = _mode.backward_hook
-        for node in reversed(order):
-            parents = node.parents
-            if not parents:
-                continue
-            op = node.op
-            g = node.grad
-            try:
-                partials = op.derivative(*parents, node)  # type: ignore[union-attr]
-            except (ValueError, ZeroDivisionError, OverflowError, TypeError) as error:
-                raise _derivative_error(op, node, error) from None  # type: ignore[arg-type]
-            if op.arity == 1:  # type: ignore[union-attr]
-                partials = (partials,)
-            for parent, partial in zip(parents, partials):
-                contribution = g if (type(partial) is float and partial == 1.0) else g * partial
-                parent.grad = contribution if _is_zero(parent.grad) else parent.grad + contribution
-            if hook is not None:
-                hook(node)
+def _unary_method(op: Primitive) -> Callable[[Value], Value]:
+    def method(self: Value) -> Value:
+        return op(self)
+
+    method.__name__ = method.__qualname__ = op.name
+    method.__doc__ = f"{op.__doc__} The method form of `autograd.{op.name}`."
+    return method
 
 
-def _is_zero(grad: Any) -> bool:
-    return type(grad) is float and grad == 0.0
+def _generated(source: str) -> Any:
+    return compile(source, "<autograd.engine: generated from the op table>", "exec")
 
 
-def gradients(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) -> list[Any]:
-    """d output / d input for each input, leaving every `.grad` of the graph as it was.
+def _install_operators() -> None:
+    namespace = globals()  # the generated code reads the module's live names
+    for method, op, reflected in (
+            ("__add__", add, False), ("__radd__", add, True),
+            ("__sub__", sub, False), ("__rsub__", sub, True),
+            ("__mul__", mul, False), ("__rmul__", mul, True),
+            ("__truediv__", div, False), ("__rtruediv__", div, True)):
+        exec(_generated(_operator_source(op, method, reflected)), namespace)  # noqa: S102
+        setattr(Value, method, namespace.pop(method))
+    exec(_generated(_chain_rule_source()), namespace)  # noqa: S102 - from the table
+    Value.__neg__ = lambda self: neg(self)  # type: ignore[method-assign]
+    # every unary function is a method too: x.exp(), x.tanh(), x.abs(), ...
+    for op in OPS.values():
+        if op.arity == 1 and op.family is None:
+            setattr(Value, op.name, _unary_method(op))
 
-    With `create_graph=True` the results are Values that can be differentiated again.
 
-    >>> x = Value(2.0); y = x ** 3
-    >>> (dx,) = gradients(y, [x], create_graph=True); dx.data
-    12.0
-    >>> gradients(dx, [x])
-    [12.0]
-    """
-    if not isinstance(output, Value):
-        raise TypeError(f"gradients: the output must be a Value, got {_describe(output)}")
-    for position, x in enumerate(inputs):
+_MISSING: Any = object()
+
+
+class _Unary(Primitive):
+    """A one-operand primitive with a direct call path (the common case in a network)."""
+
+    def __call__(self, x: Any = _MISSING, *extra: Any) -> Any:  # type: ignore[override]
+        if extra or x is _MISSING:
+            given = len(extra) + (x is not _MISSING)
+            raise TypeError(f"{self.shown}: takes 1 operand, got {given}")
+        if x.__class__ is float:  # a plain number: e.g. relu's derivative during backward
+            return self.evaluate((x,), (x,))
         if not isinstance(x, Value):
-            raise TypeError(f"gradients: inputs[{position}] must be a Value, got {_describe(x)}")
-    order = topological_order(output)
-    members = set(order)
-    saved = [node.grad for node in order]
-    outside = [x for x in inputs if x not in members]
-    saved_outside = [x.grad for x in outside]
-    try:
-        for node in order:
-            node.grad = 0.0
-        _run_backward(order, output, 1.0, create_graph)
-        results = [x.grad if x in members else 0.0 for x in inputs]
-    finally:
-        for node, grad in zip(order, saved):
-            node.grad = grad
-        for node, grad in zip(outside, saved_outside):
-            node.grad = grad
-    if create_graph:
-        results = [r if isinstance(r, Value) else _constant(r) for r in results]
-    return results
+            if _is_foreign_array(x):
+                return self.apply((x,))
+            return self.evaluate((_to_float(x, self.shown),), (x,))
+        data = self.evaluate((x._data,), (x,))
+        if _slow_threads:
+            return _record(self, data, (x,))
+        out = _new_value(Value)
+        out._data = data
+        out.grad = 0.0
+        out.parents = (x,)
+        out.op = self
+        out.label = None
+        return out
+
+
+class _Binary(Primitive):
+    """A two-operand primitive with a direct call path."""
+
+    def __call__(self, a: Any = _MISSING, b: Any = _MISSING, *extra: Any) -> Any:  # type: ignore[override]
+        if extra or b is _MISSING:
+            given = len(extra) + (a is not _MISSING) + (b is not _MISSING)
+            raise TypeError(f"{self.shown}: takes 2 operands, got {given}")
+        if not isinstance(a, Value) or not isinstance(b, Value):
+            return self.apply((a, b))
+        data = self.evaluate((a._data, b._data), (a, b))
+        if _slow_threads:
+            return _record(self, data, (a, b))
+        out = _new_value(Value)
+        out._data = data
+        out.grad = 0.0
+        out.parents = (a, b)
+        out.op = self
+        out.label = None
+        return out
+
+
+def _as_unary_binary() -> None:
+    # The table's entries were declared before these classes existed (story order): give
+    # each its direct call path now.
+    for op in [*OPS.values(), maximum, minimum]:
+        if op.arity == 1 and op.__class__ is Primitive:
+            op.__class__ = _Unary
+        elif op.arity == 2 and op.__class__ is Primitive:
+            op.__class__ = _Binary
+
+
+_CALL_PATHS.update({1: _Unary, 2: _Binary})
+OPS["power"] = power(2.0)  # the families in the table, each with a typical parameter
+OPS["leaky_relu"] = leaky(0.01)
+_as_unary_binary()
+_install_operators()
+pow_ = pow  # the names of earlier versions

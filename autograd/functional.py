@@ -156,7 +156,8 @@ def _scalar_output(out: Any, f: Callable[..., Any], caller: str) -> Value | floa
 
 
 # What `math.sin(value)`, `math.exp(value)`, ... and `float(value)` say about a Value.
-_MATH_ON_A_VALUE = re.compile(r"must be (?:a string or )?(?:a )?real number, not '?Value'?$")
+_MATH_ON_A_VALUE = re.compile(
+    r"must be (?:a string or )?(?:a )?real number, not '?Value'?$|of a Value would drop it")
 _MATH_HINT = "not math's"
 
 

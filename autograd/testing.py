@@ -56,25 +56,43 @@ __all__ = [
 Interval = tuple[float, float]
 Domain = tuple[Interval, ...]  # a union of closed intervals
 
-# Regions where each op is smooth, with margins of at least 0.1 from edges and kinks and
-# values and slopes of at most about 10.
+# Where tests draw operands comes from each entry of the op table (`sample`, kept away from
+# the entry's `kinks` by a margin); the few choices below are the constants the families
+# power(n) and leaky_relu(slope) are tested with.
 _WIDE: Domain = ((-2.0, 2.0),)
-_AWAY_FROM_ZERO: Domain = ((-2.0, -0.1), (0.1, 2.0))
-_DIVISOR: Domain = ((-2.0, -0.5), (0.5, 2.0))
-_POSITIVE: Domain = ((0.5, 2.0),)
+_KINK_GAP = 0.1  # operands stay this far from a kink
 _KINK_MARGIN = 0.125  # max and min: the two operands differ by at least 0.1 after rounding
-
-# exponents of `power(n)` and the bases where x ** n is tame
-_POWERS: dict[float, Domain] = {
-    2.0: _WIDE,
-    3.0: ((-1.5, 1.5),),
-    -1.0: _DIVISOR,
-    -2.0: _DIVISOR,
-    0.5: _POSITIVE,
-    1.5: _POSITIVE,
-    -0.5: _POSITIVE,
-}
+_POWERS = (2.0, 3.0, -1.0, -2.0, 0.5, 1.5, -0.5)  # exponents of power(n)
 _SLOPES = (0.01, 0.1, 0.3)  # negative slopes of leaky_relu
+_FACTORIES: dict[str, tuple[Callable[[float], Primitive], tuple[float, ...]]] = {
+    "power": (engine.power, _POWERS), "leaky_relu": (engine.leaky, _SLOPES)}
+
+
+def _away_from(domain: Domain, kinks: Sequence[float]) -> Domain:
+    """`domain` with a gap of _KINK_GAP cut around every kink."""
+    pieces = list(domain)
+    for kink in kinks:
+        cut: list[Interval] = []
+        for lo, hi in pieces:
+            if lo < kink - _KINK_GAP:
+                cut.append((lo, min(hi, kink - _KINK_GAP)))
+            if hi > kink + _KINK_GAP:
+                cut.append((max(lo, kink + _KINK_GAP), hi))
+        pieces = cut
+    return tuple(pieces)
+
+
+def _intersection(a: Domain, b: Domain) -> Domain:
+    pieces = [(max(lo, lo2), min(hi, hi2)) for lo, hi in a for lo2, hi2 in b]
+    return tuple(piece for piece in pieces if piece[0] < piece[1])
+
+
+def _regions(op: Primitive) -> tuple[Domain, ...]:
+    """One region per operand (the last repeats for n-ary ops), from the table's entry."""
+    sample = op.sample
+    per_operand = sample and isinstance(sample[0][0], tuple)
+    domains = sample if per_operand else (sample,)
+    return tuple(_away_from(d, op.kinks) for d in domains)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -85,85 +103,57 @@ class _Spec:
     apply: Callable[..., Any]  # apply(param, *operands)
     domains: tuple[Domain, ...]  # one per operand (the last repeats for n-ary ops)
     params: tuple[float, ...] = ()  # choices for a constant of the op (power n, leaky slope)
-    param_domains: dict[float, Domain] | None = None  # a narrower domain for some constants
+    factory: Callable[[float], Primitive] | None = None
 
     def domain(self, k: int, param: float | None) -> Domain:
-        if self.param_domains is not None and param in self.param_domains:
-            return self.param_domains[param]
+        if self.factory is not None and param is not None:
+            return _regions(self.factory(param))[0]
         return self.domains[min(k, len(self.domains) - 1)]
 
 
-def _unary(function: Callable[[Any], Any], domain: Domain = _WIDE) -> _Spec:
-    return _Spec(1, lambda param, x: function(x), (domain,))
+def _spec(name: str, op: Primitive) -> _Spec:
+    if name in _FACTORIES:
+        factory, params = _FACTORIES[name]
+        common = _regions(factory(params[0]))[0]  # the region that suits every constant
+        for param in params[1:]:
+            common = _intersection(common, _regions(factory(param))[0])
+        return _Spec(1, lambda param, x: factory(param)(x), (common,), params, factory)
+    if name == "sum":
+        return _Spec(0, lambda p, *xs: engine.sum_values(xs), (_WIDE,))
+    if name == "dot":
+        return _Spec(0, lambda p, *xs: engine.dot(xs[: len(xs) // 2], xs[len(xs) // 2:]),
+                     (_WIDE,))
+    return _Spec(op.arity, lambda param, *xs: op(*xs), _regions(op))
 
 
-_SPECS: dict[str, _Spec] = {
-    # arithmetic (sub and neg are compositions of the primitives add and mul)
-    "add": _Spec(2, lambda p, a, b: a + b, (_WIDE, _WIDE)),
-    "sub": _Spec(2, lambda p, a, b: a - b, (_WIDE, _WIDE)),
-    "mul": _Spec(2, lambda p, a, b: a * b, (_WIDE, _WIDE)),
-    "div": _Spec(2, lambda p, a, b: a / b, (_WIDE, _DIVISOR)),
-    "neg": _unary(lambda x: -x),
-    "pow": _Spec(2, lambda p, a, b: engine.pow_(a, b), (_POSITIVE, ((-1.5, 1.5),))),
-    "power": _Spec(1, lambda n, x: engine.power(n)(x), (_POSITIVE,), tuple(_POWERS), _POWERS),
-    "maximum": _Spec(2, lambda p, a, b: engine.maximum(a, b), (_WIDE, _WIDE)),
-    "minimum": _Spec(2, lambda p, a, b: engine.minimum(a, b), (_WIDE, _WIDE)),
-    # exponentials and logarithms
-    "exp": _unary(engine.exp, ((-1.5, 1.5),)),
-    "log": _unary(engine.log, ((0.5, 3.0),)),
-    "log1p": _unary(engine.log1p, ((-0.5, 2.0),)),
-    "expm1": _unary(engine.expm1, ((-1.5, 1.5),)),
-    "sqrt": _unary(engine.sqrt, ((0.25, 3.0),)),
-    # trigonometric and hyperbolic
-    "sin": _unary(engine.sin, ((-3.0, 3.0),)),
-    "cos": _unary(engine.cos, ((-3.0, 3.0),)),
-    "tan": _unary(engine.tan, ((-1.0, 1.0),)),
-    "asin": _unary(engine.asin, ((-0.8, 0.8),)),
-    "acos": _unary(engine.acos, ((-0.8, 0.8),)),
-    "atan": _unary(engine.atan),
-    "sinh": _unary(engine.sinh, ((-1.5, 1.5),)),
-    "cosh": _unary(engine.cosh, ((-1.5, 1.5),)),
-    "tanh": _unary(engine.tanh),
-    # activations and the rest
-    "sigmoid": _unary(engine.sigmoid, ((-3.0, 3.0),)),
-    "softplus": _unary(engine.softplus, ((-3.0, 3.0),)),
-    "relu": _unary(engine.relu, _AWAY_FROM_ZERO),
-    "leaky_relu": _Spec(1, lambda s, x: engine.leaky_relu(x, s), (_AWAY_FROM_ZERO,), _SLOPES),
-    "abs": _unary(engine.abs_, _AWAY_FROM_ZERO),
-    "erf": _unary(engine.erf),
-    # indicators (the derivatives of the kinked ops): flat away from their jumps
-    "step": _unary(engine.step, _AWAY_FROM_ZERO),
-    "sign": _unary(engine.sign, _AWAY_FROM_ZERO),
-    "greater_equal": _Spec(2, lambda p, a, b: engine.greater_equal(a, b), (_WIDE, _WIDE)),
-    "sum_values": _Spec(0, lambda p, *xs: engine.sum_values(xs), (_WIDE,)),
-    "dot": _Spec(0, lambda p, *xs: engine.dot(xs[: len(xs) // 2], xs[len(xs) // 2:]), (_WIDE,)),
-}
+_SPECS: dict[str, _Spec] = {name: _spec(name, op) for name, op in engine.OPS.items()}
 
 OP_NAMES: tuple[str, ...] = tuple(_SPECS)
-"""The names of every op the strategies cover: all of the engine's primitives (the indicators
-step, sign and greater_equal included) plus the compositions sub and neg."""
+"""The names of every op the strategies cover: every primitive of the op table
+(`autograd.engine.OPS`), under its canonical name."""
 
-_BINARY_NAMES = {"+": "add", "*": "mul", "max": "maximum", "min": "minimum", "pow": "pow",
-                 ">=": "greater_equal", "sum": "sum_values", "dot": "dot"}
-_APART = ("maximum", "minimum", "greater_equal")  # two operands kept away from a tie
+_ALIASES = {"sum_values": "sum", "max": "maximum", "min": "minimum", "+": "add", "*": "mul",
+            "-": "sub", "/": "div", ">=": "greater_equal", "abs_": "abs", "pow_": "pow"}
+_APART = tuple(name for name, op in engine.OPS.items() if op.apart)  # kept away from a tie
 
 
 def _resolve(op: str | Primitive | Callable[..., Any]) -> tuple[str, float | None]:
     """The op's name in this table and its constant, from a name or a primitive."""
+    if isinstance(op, Primitive):
+        if op.family is not None:
+            return op.family, op.parameter
+        if op.name in _SPECS and engine.OPS[op.name] is op:
+            return op.name, None
     if isinstance(op, str):
-        if op in _SPECS:
-            return op, None
+        name = _ALIASES.get(op, op)
+        if name in _SPECS:
+            return name, None
         raise ValueError(f"unknown op {op!r}; known ops: {', '.join(OP_NAMES)}")
     name = getattr(op, "name", None) or getattr(op, "__name__", None)
     if isinstance(name, str):
+        name = _ALIASES.get(name, name)
         if name in _SPECS:
             return name, None
-        if name in _BINARY_NAMES:
-            return _BINARY_NAMES[name], None
-        if name.startswith("**"):
-            return "power", float(name[2:])
-        if name.startswith("leaky_relu("):
-            return "leaky_relu", float(name[len("leaky_relu("):-1])
     raise ValueError(f"no domain is known for {op!r}; known ops: {', '.join(OP_NAMES)}")
 
 
@@ -456,7 +446,7 @@ def expression_graphs(
     """Random expression DAGs over `ops` (every op of `OP_NAMES` by default).
 
     Each graph has between `min_inputs` and `max_inputs` inputs in [-2, 2] and between
-    `min_ops` and `max_ops` op nodes (plus one `sum_values` joining the nodes nothing uses).
+    `min_ops` and `max_ops` op nodes (plus one `sum` joining the nodes nothing uses).
     Operands are drawn from all earlier nodes, so subexpressions are shared. An operand outside
     its op's smooth, tame region is mapped into it by an affine node `s * x + b`.
 
@@ -504,7 +494,7 @@ def expression_graphs(
         values.append(float(_run_step(step, values)))
     unused = tuple(i for i in range(n_inputs, len(values)) if i not in used)
     if len(unused) > 1:
-        steps.append(Step("sum_values", unused, (None,) * len(unused)))
+        steps.append(Step("sum", unused, (None,) * len(unused)))
     return ExpressionGraph(inputs, tuple(steps))
 
 

@@ -420,7 +420,7 @@ def dot_lines(
         if node.op is not None:
             lines.append(
                 f'v{i}_op [id="v{i}_op" shape=ellipse style=filled fillcolor="#f4f4f4" '
-                f'margin="0.02,0.02" width=0.3 height=0.3 label={_quote(node.op.name)}]'
+                f'margin="0.02,0.02" width=0.3 height=0.3 label={_quote(node.op.symbol)}]'
             )
     if view.hidden:
         lines.append(
@@ -775,7 +775,7 @@ def text_tree(root: Value, *, number_format: NumberFormat = ".4g", show_grad: bo
     ├── *  data 1  grad 1
     │   ├── w (param)  data 0.5  grad 2
     │   └── a  data 2  grad 0.5
-    └── leaf  data 1  grad 1
+    └── leaf  data 1  grad 0
     """
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value, got {type(root).__name__}")
@@ -796,7 +796,7 @@ def text_tree(root: Value, *, number_format: NumberFormat = ".4g", show_grad: bo
         full = max_lines is not None and len(lines) >= max_lines
         name = names.get(node, node.label)
         if node.op is not None:
-            head = f"{name} = {node.op.name}" if name else node.op.name
+            head = f"{name} = {node.op.symbol}" if name else node.op.symbol
         else:
             head = name if name is not None else ("param" if node in members else "leaf")
         if node in members and name is not None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from autograd.engine import Value, backward_hook, gradients
+from autograd.engine import Hooks, Value, gradients, hooks
 from autograd.viz import (
     DEFAULT_MAX_NODES,
     GRADIENT_BANDS,
@@ -99,7 +99,7 @@ def _forward_steps(page: _Page) -> None:
         name = _display_name(view, node)
         page.steps.append({
             "phase": "forward", "node": i,
-            "text": f"Forward: {name} = {node.op.name}({args}) = {fmt(node.data)}",  # type: ignore[union-attr]
+            "text": f"Forward: {name} = {node.op.symbol}({args}) = {fmt(node.data)}",  # type: ignore[union-attr]
             "shows": [i],
         })
 
@@ -121,13 +121,14 @@ def _backward_steps(page: _Page) -> None:
     page.grads[root] = [(seed_step, 1.0)]
     records: list[tuple[Value, list[float | None], list[float]]] = []
 
-    def record(node: Value) -> None:
-        if node in view.index:
-            flows = edge_gradients(node)
-            records.append((node, flows, [float(p.grad) for p in node.parents]))
+    class Record(Hooks):
+        def on_backward_step(self, node: Value, root: Value) -> None:
+            if node in view.index:
+                flows = edge_gradients(node)
+                records.append((node, flows, [float(p.grad) for p in node.parents]))
 
     try:
-        with backward_hook(record):
+        with hooks(Record()):
             gradients(root, [])
     except (ValueError, ZeroDivisionError, OverflowError, TypeError) as error:
         page.note = f"The backward pass stopped: {error}"
@@ -152,7 +153,7 @@ def _backward_steps(page: _Page) -> None:
             shown = "?" if flow is None else fmt(flow)
             parts.append(f"{_display_name(view, parent)}.grad += {shown} (now {fmt(total)})")
         page.flows[i] = (step, flows)
-        op_name = node.op.name  # type: ignore[union-attr]
+        op_name = node.op.symbol  # type: ignore[union-attr]
         page.steps.append({
             "phase": "backward", "node": i,
             "text": f"Backward through {op_name} at {name}: " + "; ".join(parts),
@@ -190,7 +191,7 @@ def _boxes(page: _Page, lr: bool) -> dict[str, _Box]:
         lines = _value_lines(page, node)
         add(f"v{i}", max(len(t) for t in lines) * CHAR_WIDTH + 18, LINE_HEIGHT * len(lines) + 8)
         if node.op is not None:
-            add(f"v{i}_op", max(30.0, len(node.op.name) * CHAR_WIDTH + 16), 26.0)
+            add(f"v{i}_op", max(30.0, len(node.op.symbol) * CHAR_WIDTH + 16), 26.0)
     if view.hidden:
         add("more", 24 * CHAR_WIDTH, 2 * LINE_HEIGHT + 8)
     for edge in page.edges:
@@ -400,11 +401,11 @@ def _svg(page: _Page, lr: bool) -> str:
         if node.op is not None:
             x, y, w, h = spots[f"v{i}_op"]
             out.append(f'<g class="node op" id="v{i}_op" data-index="{i}">')
-            out.append(f"<title>{_h(node.op.name)}</title>")
+            out.append(f"<title>{_h(node.op.symbol)}</title>")
             out.append(f'<rect class="op-shape" x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" '
                        f'height="{_n(h)}" rx="{_n(h / 2)}"/>')
             out.append(f'<text class="t-op" x="{_n(x + w / 2)}" y="{_n(y + h / 2 + 4)}" '
-                       f'text-anchor="middle">{_h(node.op.name)}</text>')
+                       f'text-anchor="middle">{_h(node.op.symbol)}</text>')
             out.append("</g>")
     if view.hidden:
         x, y, w, h = spots["more"]
@@ -428,7 +429,7 @@ def _node_data(page: _Page) -> list[dict[str, Any]]:
         parents = ", ".join(
             _display_name(view, p) if p in view.index else "(not drawn)" for p in node.parents
         )
-        op = f" = {node.op.name}({parents})" if node.op is not None else ", a leaf"
+        op = f" = {node.op.symbol}({parents})" if node.op is not None else ", a leaf"
         history = page.grads.get(node, [])
         final = fmt(history[-1][1]) if history else "0"
         nodes.append({

@@ -280,12 +280,12 @@ GOLDEN = """\
 def f(x, y):
     # forward
     t = math.tanh(x * y + 1.0)
-    t1 = -((0.0 if t <= 0.0 else t) / y)
-    t2 = x + t1
+    t1 = (0.0 if t <= 0.0 else t) / y
+    t2 = x - t1
     # backward: g_v is d(output)/d(v)
-    g = -(1.0 / y) * (1.0 if t > 0.0 else 0.0) * (1.0 - t * t)
+    g = -(1.0 / y) * (1.0 if t > 0.0 else 0.0) * (1.0 - math.pow(t, 2.0))
     g_x = 1.0 + g * y
-    g_y = -(t1 / y) + g * x
+    g_y = -(-t1 / y) + g * x
     return t2, (g_x, g_y)"""
 
 

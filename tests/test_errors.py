@@ -44,12 +44,12 @@ def test_function_on_a_string_names_the_function():
 
 @pytest.mark.parametrize("x", [0.0, -1.0])
 def test_log_of_non_positive(x):
-    with pytest.raises(ValueError, match=rf"^log\('x' = {x!r}\).*positive numbers"):
+    with pytest.raises(ValueError, match=rf"^log\('x' = {x!r}\).*defined for x > 0"):
         ag.log(Value(x, "x"))
 
 
 def test_sqrt_of_negative():
-    with pytest.raises(ValueError, match=r"^sqrt\(-4.0\).*non-negative"):
+    with pytest.raises(ValueError, match=r"^sqrt\(-4.0\).*defined for x >= 0"):
         ag.sqrt(Value(-4.0))
 
 
@@ -80,7 +80,7 @@ def test_negative_base_with_fractional_exponent():
 
 
 def test_value_exponent_needs_a_positive_base():
-    with pytest.raises(ValueError, match=r"^pow\(-2.0, 2.0\).*positive base"):
+    with pytest.raises(ValueError, match=r"^pow\(-2.0, 2.0\).*defined for x > 0"):
         Value(-2.0) ** Value(2.0)
 
 
@@ -141,7 +141,7 @@ class TestNanAndInf:
 
 
 def test_wrong_number_of_operands_for_a_binary_op():
-    with pytest.raises(TypeError, match=r"^max: takes 2 operands, got 3"):
+    with pytest.raises(TypeError, match=r"^max \(maximum\): takes 2 operands, got 3"):
         ag.maximum(1.0, 2.0, 3.0)
 
 
@@ -156,7 +156,7 @@ def test_sums_of_infinities_follow_ieee_like_addition():
 
 def test_ops_called_with_an_array_name_the_op():
     np = pytest.importorskip("numpy")
-    with pytest.raises(TypeError, match=r"^max: expected a real number or a Value, got ndarray"):
+    with pytest.raises(TypeError, match=r"^max \(maximum\): expected a real number or a Value, got ndarray"):
         ag.maximum(Value(1.0), np.array([0.0, 2.0]))
     with pytest.raises(TypeError, match=r"^pow: .*got ndarray"):
         ag.pow(np.array([1.0, 2.0]), Value(1.0))

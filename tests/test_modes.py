@@ -50,7 +50,7 @@ def test_no_grad_is_per_thread():
     seen["main"] = (Value(1.0) * 2.0).op  # the other thread's no_grad must not leak here
     release.set()
     thread.join(5)
-    assert seen["main"] is not None and seen["main"].name == "*"
+    assert seen["main"] is not None and seen["main"].name == "mul"
     assert seen["worker"] is None
 
 
@@ -69,5 +69,5 @@ def test_repr_is_readable():
     assert repr(x) == "Value(2.0, label='x')"
     y = x * x
     y.backward()
-    assert repr(y) == "Value(4.0, op='*', grad=1.0)"
+    assert repr(y) == "Value(4.0, op='mul', grad=1.0)"
     assert repr(x) == "Value(2.0, label='x', grad=4.0)"

@@ -148,9 +148,10 @@ def test_methods_match_functions():
         assert getattr(v, method)().data == getattr(ag, method)(0.7)
 
 
-def test_comparisons_compare_data_and_equality_is_identity():
+def test_comparisons_compare_data_and_sets_use_identity():
     a, b = Value(1.0), Value(2.0)
     assert a < b and a <= b and b > a and b >= a and a < 1.5 and not a > 1.5
     twin = Value(1.0)
-    assert a != twin and a == a  # nodes are distinct objects even with equal data
-    assert len({a, twin}) == 2
+    assert a == twin and a == 1.0 and a != b  # == compares numbers, as for a 0-dim tensor
+    assert len({a, twin}) == 2  # ... while sets and dicts keep nodes apart by identity
+    assert {a: "a", twin: "twin"}[twin] == "twin"

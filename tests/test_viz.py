@@ -227,7 +227,7 @@ def two_neurons() -> tuple[Value, dict[str, Value]]:
     }
     h = (params["layers.0.neurons.0.w.0"] * x + params["layers.0.neurons.0.b"]).tanh()
     out = (params["layers.1.neurons.0.w.0"] * h + params["layers.1.neurons.0.b"]).tanh()
-    loss = (out - 1.0) ** 2
+    loss = (out - Value(1.0, label="y")) ** 2  # the target is an input, outside every group
     loss.backward()
     return loss, params
 
