@@ -73,6 +73,12 @@ from autograd.viz_html import to_html
 
 sum = sum_values  # autograd.sum(values): many addends as one node
 
+# Forward mode, Jacobians, explain and the cost of a derivative.
+from autograd import checking, cost  # noqa: E402 - the modules autograd.checking, autograd.cost
+from autograd.checking import ExplainReport, explain  # noqa: E402
+from autograd.cost import count_ops  # noqa: E402
+from autograd.functional import Dual, hvp, jacobian, jvp, linearize  # noqa: E402
+
 # Seeing a Value: Jupyter shows its diagram, `v.tree()` prints it as text. Attached here so that
 # the engine imports nothing else of the package.
 Value._repr_mimebundle_ = viz.value_mimebundle  # type: ignore[attr-defined]
@@ -139,4 +145,15 @@ __all__ = [
     "to_html",
     "topological_order",
     "value_and_grad",
+    # forward mode, Jacobians, explain and the cost of a derivative
+    "Dual",
+    "ExplainReport",
+    "checking",
+    "cost",
+    "count_ops",
+    "explain",
+    "hvp",
+    "jacobian",
+    "jvp",
+    "linearize",
 ]
