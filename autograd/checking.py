@@ -210,17 +210,19 @@ class GradcheckReport:
         ]
         if self.point:
             lines.append("  at " + ", ".join(f"{name} = {x!r}" for name, x in self.point))
-        lines += [
-            f"  {'':2}{'derivative':<28} {'backprop':>22} {'numerical':>22} "
-            f"{'error':>10} {'allowed':>10}",
-        ]
-        for e in self.entries:
-            mark = "  " if e.ok else "✗ "
-            lines.append(
-                f"  {mark}{e.name:<28} {e.analytic:>22.15g} {e.numerical:>22.15g} "
-                f"{e.error:>10.2e} {e.allowed:>10.2e}"
-            )
+        lines += _entry_table(self.entries)
         return "\n".join(lines)
+
+
+def _entry_table(entries: Sequence[GradcheckEntry], indent: str = "  ") -> list[str]:
+    """The header and one row per entry of a gradcheck-style table, failures marked ✗."""
+    lines = [f"{indent}{'':2}{'derivative':<28} {'backprop':>22} {'numerical':>22} "
+             f"{'error':>10} {'allowed':>10}"]
+    for e in entries:
+        mark = "  " if e.ok else "✗ "
+        lines.append(f"{indent}{mark}{e.name:<28} {e.analytic:>22.15g} {e.numerical:>22.15g} "
+                     f"{e.error:>10.2e} {e.allowed:>10.2e}")
+    return lines
 
 
 class GradcheckError(AssertionError):
@@ -431,9 +433,10 @@ class Skipped:
 
     node: Value | None
     position: int
-    op: str
+    op: str  # "input" for an input of the total gradient
     operand: int | None
     reason: str
+    operands: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -508,10 +511,12 @@ class ExplainReport:
         wrong = self.wrong
         verdict = "all agree" if not wrong else f"{len(wrong)} wrong"
         lines = [
-            f"explain({self.function}): {self.n_nodes:,} nodes; {len(self.checks):,} local "
-            f"derivatives checked against central differences of their own op "
-            f"(eps={self.eps:g}): {verdict}"
+            f"explain({self.function}): {self.n_nodes:,} nodes, {len(self.checks):,} local "
+            f"derivatives vs central differences of their own op (eps={self.eps:g}): {verdict}"
         ]
+        if self.gradient is not None and 0 < len(self.gradient.point) <= 8:
+            lines.append("  at " + ", ".join(f"{name} = {x!r}" for name, x in
+                                             self.gradient.point))
         for k, check in enumerate(wrong[:_LISTED]):
             title = "first wrong local derivative, in backward order" if k == 0 else "also wrong"
             lines += [
@@ -528,14 +533,21 @@ class ExplainReport:
             lines += [f"  nan or inf, {n}" for n in self.nonfinite]
         else:
             lines.append("  nan or inf: none")
-        if self.gradient is not None:
-            table = str(self.gradient).splitlines()
-            lines.append("  total " + table[0].replace(f" of {self.gradient.function}", ""))
-            lines += ["  " + line for line in table[1:]]
+        gradient = self.gradient
+        if gradient is not None:
+            verdict = "agree" if gradient.ok else (f"{len(gradient.failures)} of "
+                                                   f"{len(gradient.entries)} disagree")
+            lines.append(f"  total gradient: backprop vs central differences of the whole "
+                         f"graph: {verdict}")
+            shown = gradient.entries if len(gradient.entries) <= _LISTED else \
+                gradient.failures[:_LISTED]
+            if shown:
+                lines += _entry_table(shown, indent="    ")
+            if len(shown) < len(gradient.entries):
+                lines.append(f"    ({len(gradient.entries) - len(shown)} more inputs not shown)")
         if self.skipped:
             first = self.skipped[0]
-            where = _node_text(first.node, first.position, first.op, None) if first.node \
-                is not None else f"#{first.position}"
+            where = _node_text(first.node, first.position, first.op, first.operands)
             lines.append(f"  skipped {len(self.skipped)} check(s) where differences cannot be "
                          f"trusted, first {where}: {first.reason}")
         lines += [f"  note: {note}" for note in self.notes]
@@ -550,7 +562,7 @@ def _node_text(node: Value | None, position: int, op: str | None,
         name = f"{node.label!r} ({name})"
     if node is None:
         return name
-    if op is None:
+    if op is None or op == "input":
         return f"input {name} = {node.data:.6g}"
     shown = ", ".join(f"{x:.6g}" for x in (operands or ()))
     return f"{name} = {op}({shown}) = {node.data:.6g}"
@@ -626,7 +638,7 @@ def _check_node(node: Value, position: int, xs: tuple[float, ...], partials: lis
     forward = op.forward
 
     def skip(reason: str, operand: int | None = None) -> tuple[list[LocalCheck], list[Skipped]]:
-        return [], [Skipped(node, position, op.name, operand, reason)]
+        return [], [Skipped(node, position, op.name, operand, reason, xs)]
 
     kink = _known_kink(op, xs, eps)
     if kink:
@@ -660,7 +672,7 @@ def _check_node(node: Value, position: int, xs: tuple[float, ...], partials: lis
 
         numerical, reason = _slope(moved, x, eps, atol, rtol, node.data)
         if numerical is None:
-            skipped.append(Skipped(node, position, op.name, k, reason))
+            skipped.append(Skipped(node, position, op.name, k, reason, xs))
         else:
             checks.append(check(k, partials[k], numerical))
     return checks, skipped
@@ -738,9 +750,10 @@ def _explain_graph(out: Value, inputs: Sequence[Value], names: Sequence[str], fu
                     f"(upstream {g!r} times local derivative {partial!r})")
             grads[parent] = grads.get(parent, 0.0) + contribution
         if not finite:
-            skipped.append(Skipped(node, k, op.name, None, "its operands or value are not finite"))
+            skipped.append(Skipped(node, k, op.name, None, "its operands or value are not finite",
+                                   xs))
         elif problem:
-            skipped.append(Skipped(node, k, op.name, None, problem))
+            skipped.append(Skipped(node, k, op.name, None, problem, xs))
         else:
             node_checks, node_skipped = _check_node(node, k, xs, partials, eps, atol, rtol)
             checks += node_checks
@@ -770,12 +783,12 @@ def _explain_graph(out: Value, inputs: Sequence[Value], names: Sequence[str], fu
                                            eps, atol, rtol, out.data)
                 if numerical is None:
                     skipped.append(Skipped(x, leaf, "input", None,
-                                           f"total gradient in {name}: {reason}"))
+                                           f"the total gradient in {name}: {reason}"))
                 else:
                     entries.append(GradcheckEntry(f"d/d{name}", float(analytic), numerical,
                                                   atol, rtol))
             gradient = GradcheckReport(function, 1, eps, tuple(entries),
-                                       tuple((name, x.data) for x, name in chosen))
+                                       tuple((x.label or name, x.data) for x, name in chosen))
     return ExplainReport(function, len(order), eps, tuple(checks), tuple(skipped), unused,
                          tuple(nonfinite), gradient, tuple(notes))
 
@@ -816,14 +829,16 @@ def explain(
     >>> check.op, check.operands, check.analytic, round(check.numerical, 6)
     ('cube', (-0.5,), -0.75, 0.75)
     >>> print(report)                                  # doctest: +ELLIPSIS
-    explain(<lambda>): 8 nodes; 8 local derivatives checked ... (eps=1e-06): 1 wrong
+    explain(<lambda>): 8 nodes, 8 local derivatives vs central differences ...: 1 wrong
+      at x = 0.5, y = 1.0
       ✗ first wrong local derivative, in backward order: #5 = cube(-0.5) = -0.125
           d/d operand 0: local derivative -0.75, central difference 0.75... (error 1.50e+00, ...)
       inputs the output does not depend on: none
       nan or inf: none
-      total gradient: backprop vs central differences (eps=1e-06): 2 of 2 disagree
-        at x (input 0) = 0.5, y (input 1) = 1.0
-    ...
+      total gradient: backprop vs central differences of the whole graph: 2 of 2 disagree
+            derivative                                 backprop              numerical ...
+          ✗ d/dx (input 0)                   -0.738402248212795      0.738402248192477 ...
+          ✗ d/dy (input 1)                    0.614049246441199     -0.862755249987126 ...
     """
     _check_eps(eps, "explain")
     _check_tolerances(atol, rtol, "explain")

@@ -45,6 +45,7 @@ __all__ = [
     "compare_methods",
     "cost_curve",
     "count_ops",
+    "duration",
     "plot_costs",
 ]
 
@@ -291,7 +292,7 @@ class CostComparison:
             f"examples): n = {loss.n_params:,} parameters, {self.ops_per_pass:,} ops per "
             "forward pass",
             f"  {'method':<21} {'passes':<27} {'forward ops':>12} {'derivative ops':>15} "
-            f"{'seconds':>10} {'vs reverse':>11}",
+            f"{'time':>10} {'vs reverse':>11}",
         ]
         notes = []
         for m in self.methods:
@@ -302,7 +303,7 @@ class CostComparison:
             ratio = self.ratio(m.method)
             lines.append(
                 f"  {m.method:<21} {m.passes:<27} {_count(m.forward_ops):>12} "
-                f"{_count(m.derivative_ops):>15} {m.seconds:>9.4g}{star} {ratio:>10.3g}x"
+                f"{_count(m.derivative_ops):>15} {duration(m.seconds):>9}{star} {ratio:>10.3g}x"
             )
             if m.extrapolated and m.measured_passes == 0:
                 notes.append(f"  * {m.method}: {m.note}")
@@ -316,9 +317,22 @@ class CostComparison:
                      if m.max_difference is not None and m.method != "reverse mode"]
         if agreement:
             lines.append("  largest difference from reverse mode's gradient: " +
-                         ", ".join(agreement))
+                         ", ".join(agreement[:2]))
+            lines += [f"    {', '.join(agreement[k:k + 2])}" for k in range(2, len(agreement), 2)]
         lines.append("  op counts: one pass counted, times the number of passes")
         return "\n".join(lines)
+
+
+def duration(seconds: float) -> str:
+    """A time in the unit that reads best.
+
+    >>> [duration(s) for s in (2.5e-5, 0.0123, 4.2, 150.0, 99_720.0)]
+    ['25 µs', '12.3 ms', '4.2 s', '2.5 min', '27.7 h']
+    """
+    for unit, size in (("h", 3600.0), ("min", 60.0), ("s", 1.0), ("ms", 1e-3)):
+        if seconds >= size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds * 1e6:.3g} µs"
 
 
 def _count(n: int | None) -> str:
