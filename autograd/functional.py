@@ -344,30 +344,29 @@ class _Linearization:
                     slot[node] = 1 + len(inputs) + len(steps)
                     steps.append(node)
         self.steps = steps
-        self.ops: list[Primitive] = [node.op for node in steps]  # type: ignore[misc]
         self.slot = slot
-        self.parent_slots = [tuple(slot.get(p, 0) for p in node.parents) for node in steps]
-        self.operand_data = [tuple(p.data for p in node.parents) for node in steps]
+        # per step: its slot, op, node, operands' data and operands' slots
+        self.plan: list[tuple[int, Primitive, Value, tuple[float, ...], tuple[int, ...]]] = [
+            (slot[node], node.op, node, tuple(p.data for p in node.parents),  # type: ignore[misc]
+             tuple(slot.get(p, 0) for p in node.parents)) for node in steps]
 
     def push(self, tangents: Sequence[Any]) -> list[Any]:
         """The outputs' tangents for the inputs' `tangents`: one forward-mode pass."""
         recorded = self.nested or any(isinstance(t, Value) for t in tangents)
         ts: list[Any] = [0.0, *tangents] + [0.0] * len(self.steps)
         hook = _tangent_hooks.hook
-        base = 1 + len(self.inputs)
+        tangent = _tangent
         node: Value | None = None
         try:
             if recorded:  # with Values: the pass is recorded, to be differentiated again
                 with enable_grad(), _inside_transform():
-                    for j, node in enumerate(self.steps):
-                        ts[base + j] = _tangent(self.ops[j], node.parents, node,
-                                                [ts[s] for s in self.parent_slots[j]])
+                    for k, op, node, _, slots in self.plan:
+                        ts[k] = tangent(op, node.parents, node, [ts[s] for s in slots])
                         if hook is not None:
                             hook(node)
             else:  # on floats: each node's local derivative at its recorded operands
-                for j, node in enumerate(self.steps):
-                    ts[base + j] = _tangent(self.ops[j], self.operand_data[j], node.data,
-                                            [ts[s] for s in self.parent_slots[j]])
+                for k, op, node, operands, slots in self.plan:
+                    ts[k] = tangent(op, operands, node.data, [ts[s] for s in slots])
                     if hook is not None:
                         hook(node)
         except (ValueError, ZeroDivisionError, OverflowError, TypeError) as error:
