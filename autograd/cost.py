@@ -33,7 +33,7 @@ from typing import Any
 
 from autograd import engine
 from autograd.compiled import compile as compile_function
-from autograd.engine import Value, dot, no_grad, sum_values, tanh
+from autograd.engine import Value, dot, sum_values, tanh
 from autograd.functional import linearize, tangent_hook
 
 __all__ = [
@@ -377,9 +377,9 @@ def _central_differences(loss: MLPLoss, theta: list[float], eps: float,
 
 
 def _forward_mode(loss: MLPLoss, theta: list[float],
-                  budget: float) -> tuple[list[float] | None, float, int]:
-    """(gradient or None, seconds, passes timed): one recorded pass, then one tangent pass per
-    parameter until the budget."""
+                  budget: float) -> tuple[list[float] | None, float, int, int]:
+    """(gradient or None, seconds, passes timed, local derivatives per tangent pass): one
+    recorded pass, then one tangent pass per parameter until the budget."""
     n = len(theta)
     start = time.perf_counter()
     _, derivative = linearize(lambda *th: loss(th))(*theta)
@@ -393,8 +393,15 @@ def _forward_mode(loss: MLPLoss, theta: list[float],
         elapsed = time.perf_counter() - start
         if elapsed > budget and i + 1 < n:
             per_pass = (elapsed - recorded) / (i + 1)
-            return None, recorded + per_pass * n, 2 + i
-    return gradient, time.perf_counter() - start, 1 + n
+            return None, recorded + per_pass * n, 2 + i, _per_tangent_pass(derivative, n)
+    return gradient, time.perf_counter() - start, 1 + n, _per_tangent_pass(derivative, n)
+
+
+def _per_tangent_pass(derivative: Callable[..., Any], n: int) -> int:
+    """The local derivatives one more tangent pass evaluates, counted (outside the timing)."""
+    with count_ops() as counts:
+        derivative(*([1.0] + [0.0] * (n - 1)))
+    return counts.tangent
 
 
 def _reverse_mode(loss: MLPLoss, theta: list[float]) -> list[float]:
@@ -438,19 +445,11 @@ def compare_methods(n_params: int = 100, *, budget: float = 2.0, repeats: int = 
     theta = loss.initial()
     n = loss.n_params
 
-    # Op counts: one pass of each kind, counted (every pass of a kind runs the same ops).
-    with count_ops() as counts:
-        with no_grad():
-            loss([Value(x) for x in theta])
-        ops_per_pass = counts.forward
-    with count_ops() as counts:
-        _, derivative = linearize(lambda *th: loss(th))(*theta)
-        recorded_ops = counts.forward
-        derivative(*([1.0] + [0.0] * (n - 1)))
-        tangent_ops = counts.tangent
+    # Op counts: one pass of each kind, counted (every pass of a kind runs the same ops, and a
+    # forward pass the same ops whether it runs on floats, on Values or records a graph).
     with count_ops() as counts:
         _reverse_mode(loss, theta)
-        reverse_ops = (counts.forward, counts.backward)
+    ops_per_pass, backward_ops = counts.forward, counts.backward
 
     # Times, outside the counter (its hooks slow the engine down).
     reverse_seconds, reference = _best(lambda: _reverse_mode(loss, theta), repeats)
@@ -458,12 +457,12 @@ def compare_methods(n_params: int = 100, *, budget: float = 2.0, repeats: int = 
     gradient, seconds, measured = _central_differences(loss, theta, eps, budget)
     rows.append(MethodCost("central differences", f"2n = {2 * n:,} forward", 2 * n, measured,
                            2 * n * ops_per_pass, 0, seconds, _difference(gradient, reference)))
-    gradient, seconds, measured = _forward_mode(loss, theta, budget)
+    gradient, seconds, measured, tangent_ops = _forward_mode(loss, theta, budget)
     rows.append(MethodCost("forward mode", f"1 forward + n = {n:,} tangent", 1 + n, measured,
-                           recorded_ops, n * tangent_ops, seconds,
+                           ops_per_pass, n * tangent_ops, seconds,
                            _difference(gradient, reference)))
-    rows.append(MethodCost("reverse mode", "1 forward + 1 backward", 2, 2, reverse_ops[0],
-                           reverse_ops[1], reverse_seconds, 0.0))
+    rows.append(MethodCost("reverse mode", "1 forward + 1 backward", 2, 2, ops_per_pass,
+                           backward_ops, reverse_seconds, 0.0))
     if not compiled:
         rows.append(_skipped("not asked for (compiled=False)"))
     elif n > compile_limit:
