@@ -419,7 +419,11 @@ class LocalCheck(GradcheckEntry):
     operand: int | None  # None: every partial at once, along one direction
 
     def where(self) -> str:
-        """The node, its op and its operands, as the report writes them."""
+        """The node, its op and its operands, as the report writes them.
+
+        >>> explain(lambda x: x * x, 3.0).checks[0].where()
+        '#1 = *(3, 3) = 9'
+        """
         return _node_text(self.node, self.position, self.op, self.operands)
 
 

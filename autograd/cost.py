@@ -57,7 +57,11 @@ __all__ = [
 
 @dataclass(frozen=True)
 class TimedPass:
-    """One pass marked with `OpCounts.timed`: its name, wall time and the ops counted in it."""
+    """One pass marked with `OpCounts.timed`: its name, wall time and the ops counted in it.
+
+    >>> TimedPass("backward", 0.002, 0, 41, 0).backward
+    41
+    """
 
     name: str
     seconds: float
@@ -239,6 +243,10 @@ class MethodCost:
     `total_passes`). Op counts are one pass counted, times the number of passes (every pass
     of a method runs the same ops); None where the counter cannot see them (compiled code runs
     on plain floats). `max_difference` is the largest difference from reverse mode's gradient.
+
+    >>> row = MethodCost("central differences", "2n = 20 forward", 20, 4, 1800, 0, 0.5)
+    >>> row.extrapolated                      # 4 of 20 passes timed
+    True
     """
 
     method: str
@@ -262,6 +270,10 @@ class CostComparison:
     """The gradient of one `MLPLoss` computed four ways: see `compare_methods`.
 
     `str()` gives the table; `ratio(method)` the time of a method over reverse mode's.
+
+    >>> table = compare_methods(10, budget=0.1, repeats=1, compiled=False)
+    >>> table.ratio("reverse mode"), table.method("forward mode").total_passes
+    (1.0, 14)
     """
 
     loss: MLPLoss
