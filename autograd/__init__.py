@@ -53,6 +53,8 @@ from autograd.functional import (
     numerical_grad,
     value_and_grad,
 )
+from autograd.checking import ExplainReport, explain
+from autograd.functional import Dual, hvp, jacobian, jvp, linearize
 
 __version__ = "0.1.0"
 
@@ -78,6 +80,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "optim": ("autograd.optim", None),
     "viz": ("autograd.viz", None),
     "testing": ("autograd.testing", None),
+    "checking": ("autograd.checking", None),
+    "cost": ("autograd.cost", None),
+    "count_ops": ("autograd.cost", "count_ops"),
 }
 
 
@@ -148,4 +153,15 @@ __all__ = sorted([
     "to_html",
     "topological_order",
     "value_and_grad",
+    # forward mode, Jacobians, explain and the cost of a derivative
+    "Dual",
+    "ExplainReport",
+    "checking",
+    "cost",
+    "count_ops",
+    "explain",
+    "hvp",
+    "jacobian",
+    "jvp",
+    "linearize",
 ])

@@ -16,7 +16,9 @@ import sys
 from collections.abc import Sequence
 
 # Modules that each add one or more commands.
-COMMAND_MODULES: tuple[str, ...] = ("autograd.demo", "autograd.training", "autograd.graph_command")
+COMMAND_MODULES: tuple[str, ...] = (
+    "autograd.demo", "autograd.training", "autograd.graph_command", "autograd.cost_command",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

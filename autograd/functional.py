@@ -1,4 +1,5 @@
-"""Derivatives as functions, and checks of them against finite differences.
+"""Derivatives as functions: reverse mode (`grad`, `value_and_grad`, `hessian`), forward mode
+(`jvp`, `linearize`, dual numbers), and both together (`jacobian`, `hvp`).
 
 `grad`, `value_and_grad` and `hessian` turn a Python function of floats, written with this
 library's ops and functions (`autograd.exp`, `autograd.sin`, ...), into a function that returns
@@ -9,32 +10,66 @@ with recording on) records its own graph and returns Values, so that the outer t
 differentiate through it, also when the inner function only closes over the outer variable.
 Called at the top level, or under `no_grad()`, transforms return plain floats.
 
-`numerical_grad` estimates a gradient by central differences; `gradcheck` and `gradgradcheck`
-compare backpropagation with those estimates and report each input that disagrees.
+Forward mode pushes a tangent (a direction of the inputs) from the inputs to the output and
+gives the directional derivative; reverse mode pulls the gradient from the output back to the
+inputs. Both use the same local derivatives, the `derivative` of each primitive in the engine's
+table: there is no second table. How forward mode reaches those derivatives: a dual number
+`Dual(value, tangent)` carries a value and its derivative along one direction, and applying a
+primitive to duals takes the result's tangent from the primitive's own local partials,
+sum_k d(out)/d(operand_k) * tangent_k. The library's functions take floats and Values, not
+duals, so `jvp` does not run f on duals: it runs f once on Values, recording its graph, and
+then gives every node a dual, in topological order, from its parents' duals and its own op,
+exactly as `Dual.apply` does. When the primals or tangents are Values (or a transform is
+differentiating the call), that push is itself recorded with Values, so forward mode and
+reverse mode compose either way round: `grad` of a `jvp`, `jvp` of a `grad` (`hvp`).
 
 >>> from autograd import sin
 >>> d2sin = grad(grad(sin))
 >>> round(d2sin(1.0), 12) == round(-sin(1.0), 12)          # d²/dx² sin x = -sin x
 True
->>> gradcheck(lambda x, y: x * sin(y), 2.0, 0.5).ok
-True
+>>> jvp(lambda x, y: x * sin(y))(2.0, 0.0, tangents=(1.0, 1.0))   # sin y + x cos y along (1, 1)
+(0.0, 2.0)
+
+`numerical_grad`, `gradcheck` and `gradgradcheck` live in `autograd.checking` and are kept
+importable from here.
 """
 
 from __future__ import annotations
 
-import inspect
-import math
-import numbers
-import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
-from autograd.engine import Value, enable_grad, gradients, is_grad_enabled, no_grad
+from autograd import engine
+from autograd._calling import (
+    _MATH_HINT,
+    _MATH_ON_A_VALUE,  # noqa: F401 - what math says when given a Value, read by autograd.compiled
+    Argnums,
+    _call_on_values,
+    _check_argnums,
+    _derivatives,
+    _evaluate_and_differentiate,
+    _inside_transform,
+    _is_real,
+    _name_of,
+    _nested,
+    _positions,
+    _scalar_output,
+    _wrap,
+)
+from autograd.checking import (  # moved to autograd.checking; still importable from here
+    GradcheckEntry,
+    GradcheckError,
+    GradcheckReport,
+    gradcheck,
+    gradgradcheck,
+    numerical_grad,
+)
+from autograd.engine import Primitive, Value, enable_grad, topological_order
 
 __all__ = [
+    "Dual",
     "GradcheckEntry",
     "GradcheckError",
     "GradcheckReport",
@@ -42,175 +77,14 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "hessian",
+    "hvp",
+    "jacobian",
+    "jvp",
+    "linearize",
     "numerical_grad",
+    "tangent_hook",
     "value_and_grad",
 ]
-
-Argnums = int | tuple[int, ...]
-
-
-# ----------------------------------------------------------------------------------------------
-# Shared plumbing: which arguments to differentiate, and how to wrap them.
-# ----------------------------------------------------------------------------------------------
-
-
-def _positions(argnums: Argnums | None, n_args: int, caller: str) -> tuple[int, ...]:
-    """The argument positions to differentiate, checked against the number of arguments."""
-    if argnums is None:
-        return tuple(range(n_args))
-    many = isinstance(argnums, tuple)
-    wanted = argnums if many else (argnums,)
-    positions = []
-    for position in wanted:
-        if isinstance(position, bool) or not isinstance(position, int):
-            raise TypeError(f"{caller}: argnums must be an int or a tuple of ints, got {argnums!r}")
-        if not -n_args <= position < n_args:
-            raise ValueError(
-                f"{caller}: argnums {position} is out of range for {n_args} argument(s)"
-            )
-        positions.append(position % n_args)
-    if len(set(positions)) != len(positions):
-        raise ValueError(f"{caller}: argnums repeats a position: {argnums!r}")
-    return tuple(positions)
-
-
-def _check_argnums(argnums: Argnums | None, caller: str) -> None:
-    """Reject a malformed `argnums` when the transform is made, not when it is first called."""
-    if argnums is None:
-        return
-    wanted = argnums if isinstance(argnums, tuple) else (argnums,)
-    if not wanted or any(isinstance(p, bool) or not isinstance(p, int) for p in wanted):
-        raise TypeError(f"{caller}: argnums must be an int or a non-empty tuple of ints, "
-                        f"got {argnums!r}")
-
-
-class _Transforms(threading.local):
-    depth: int = 0  # how many transforms of this thread are evaluating or differentiating f
-
-
-_transforms = _Transforms()
-
-
-@contextmanager
-def _inside_transform() -> Iterator[None]:
-    """Mark this thread as inside a transform while f is evaluated or differentiated."""
-    _transforms.depth += 1
-    try:
-        yield
-    finally:
-        _transforms.depth -= 1
-
-
-def _nested(args: Sequence[Any]) -> bool:
-    """True when results must stay Values for an enclosing transform to differentiate.
-
-    That is when called with Values, or from inside another transform with recording on: the
-    function may close over the outer transform's variables even when its arguments are floats.
-    Under `no_grad()` an inner call is a constant to the outer graph, so it returns floats.
-    """
-    if any(isinstance(a, Value) for a in args):
-        return True
-    return _transforms.depth > 0 and is_grad_enabled()
-
-
-def _is_real(x: Any) -> bool:
-    """Any real number (int, float, Fraction, numpy scalar, ...) except a bool."""
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
-def _wrap(args: Sequence[Any], positions: tuple[int, ...], caller: str) -> tuple[list[Any],
-                                                                                 list[Value]]:
-    """The arguments with each differentiated one replaced by a fresh node of the same value.
-
-    A float becomes a new leaf. A Value (from an enclosing transform) becomes `value + 0`, a new
-    node that still hangs from the enclosing graph, so the derivative with respect to this
-    argument counts only the paths through this argument, even when the same Value is passed
-    in two positions.
-    """
-    wrapped = list(args)
-    inputs = []
-    for position in positions:
-        arg = args[position]
-        if isinstance(arg, Value):
-            node = arg + 0.0
-        elif _is_real(arg):
-            node = Value(float(arg))
-        else:
-            raise TypeError(
-                f"{caller}: argument {position} must be a real number or a Value, "
-                f"got {type(arg).__name__} {arg!r}"
-            )
-        wrapped[position] = node
-        inputs.append(node)
-    return wrapped, inputs
-
-
-def _scalar_output(out: Any, f: Callable[..., Any], caller: str) -> Value | float:
-    if isinstance(out, Value):
-        return out
-    if _is_real(out):
-        return float(out)
-    raise TypeError(
-        f"{caller}: {_name_of(f)} must return one number or Value, got {type(out).__name__}"
-    )
-
-
-# What `math.sin(value)`, `math.exp(value)`, ... and `float(value)` say about a Value.
-_MATH_ON_A_VALUE = re.compile(
-    r"must be (?:a string or )?(?:a )?real number, not '?Value'?$|of a Value would drop it")
-_MATH_HINT = "not math's"
-
-
-def _call_on_values(f: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any],
-                    caller: str) -> Any:
-    """f(*args, **kwargs), with a hint when f cannot take Values because it used `math`.
-
-    Only the TypeError that math's functions (and `float`) raise on a Value gets the hint, and
-    only once: an error that already carries it (from an inner transform, or from the engine
-    about a custom derivative) passes through unchanged.
-    """
-    try:
-        with _inside_transform():
-            return f(*args, **kwargs)
-    except TypeError as error:
-        message = str(error)
-        if _MATH_HINT in message or not _MATH_ON_A_VALUE.search(message):
-            raise
-        raise TypeError(
-            f"{caller}: {_name_of(f)} failed on Value arguments ({error}); write it with "
-            f"autograd's functions (autograd.exp, autograd.sin, ...), {_MATH_HINT}"
-        ) from error
-
-
-def _name_of(f: Callable[..., Any]) -> str:
-    return getattr(f, "__name__", None) or type(f).__name__
-
-
-def _derivatives(out: Value | float, inputs: list[Value], nested: bool) -> list[Any]:
-    """d out / d input for each input: Values that can be differentiated again when nested,
-    plain floats otherwise."""
-    if not isinstance(out, Value):  # a constant function
-        return [Value(0.0) if nested else 0.0 for _ in inputs]
-    if nested:
-        with _inside_transform():
-            return gradients(out, inputs, create_graph=True)
-    results = gradients(out, inputs)
-    return [r.data if isinstance(r, Value) else float(r) for r in results]
-
-
-def _evaluate_and_differentiate(
-    f: Callable[..., Any], argnums: Argnums | None, args: tuple[Any, ...],
-    kwargs: dict[str, Any], caller: str,
-) -> tuple[Any, Any]:
-    positions = _positions(argnums, len(args), caller)
-    nested = _nested(args)
-    with enable_grad():
-        wrapped, inputs = _wrap(args, positions, caller)
-        out = _scalar_output(_call_on_values(f, wrapped, kwargs, caller), f, caller)
-        results = _derivatives(out, inputs, nested)
-    value = out if nested or not isinstance(out, Value) else out.data
-    gradient = tuple(results) if isinstance(argnums, tuple) or argnums is None else results[0]
-    return value, gradient
 
 
 # ----------------------------------------------------------------------------------------------
@@ -270,7 +144,10 @@ def hessian(f: Callable[..., Any], argnums: Argnums | None = None) -> Callable[.
 
     By default over every positional argument; `argnums` picks some. Row i holds the
     derivatives of d f / d x_i. One backward pass builds the gradient as a graph, then one
-    more pass per input differentiates it.
+    more pass per input differentiates it (reverse over reverse). The matrix is symmetric, so
+    each pass fills its row from the diagonal on and the entries below are mirrored: the
+    result is exactly symmetric, and nested (Value) entries are shared rather than recorded
+    twice. For H v without the matrix, use `hvp`.
 
     >>> def rosenbrock(x, y):
     ...     return (1 - x) ** 2 + 100 * (y - x * x) ** 2
@@ -286,328 +163,449 @@ def hessian(f: Callable[..., Any], argnums: Argnums | None = None) -> Callable[.
             wrapped, inputs = _wrap(args, positions, "hessian")
             out = _scalar_output(_call_on_values(f, wrapped, kwargs, "hessian"), f, "hessian")
             firsts = _derivatives(out, inputs, nested=True)
-            return [_derivatives(first, inputs, nested) for first in firsts]
+            n = len(inputs)
+            matrix: list[list[Any]] = [[None] * n for _ in range(n)]
+            for i, first in enumerate(firsts):
+                # d²f / dx_i dx_j = d²f / dx_j dx_i: row i from the diagonal on
+                for j, entry in enumerate(_derivatives(first, inputs[i:], nested), start=i):
+                    matrix[i][j] = matrix[j][i] = entry
+            return matrix
 
     hessian_of_f.__name__ = f"hessian({_name_of(f)})"
     return hessian_of_f
 
 
 # ----------------------------------------------------------------------------------------------
-# Finite differences.
+# Forward mode: dual numbers, and tangents pushed through a recorded graph.
 # ----------------------------------------------------------------------------------------------
 
 
-def _as_float(out: Any, f: Callable[..., Any], caller: str) -> float:
-    if isinstance(out, Value):
-        return out.data
-    if _is_real(out):
-        return float(out)
-    raise TypeError(
-        f"{caller}: {_name_of(f)} must return one number or Value, got {type(out).__name__}"
-    )
+def _exactly(x: Any, number: float) -> bool:
+    """Whether `x` is the plain float `number` (a Value is never just a number here)."""
+    return type(x) is float and x == number
 
 
-def _real_inputs(inputs: Sequence[Any], caller: str) -> list[float]:
-    points = []
-    for i, x in enumerate(inputs):
-        if isinstance(x, Value):
-            points.append(x.data)
-        elif _is_real(x):
-            points.append(float(x))
-        else:
-            raise TypeError(
-                f"{caller}: input {i} must be a real number or a Value, "
-                f"got {type(x).__name__} {x!r}"
-            )
-    return points
+def _tangent(op: Primitive, operands: Sequence[Any], out: Any, tangents: Sequence[Any]) -> Any:
+    """The tangent of `op`'s result: sum_k d(out)/d(operand_k) * tangent_k.
 
+    The partials are the op's own local derivative, `op.derivative(*operands, out)`: floats
+    for float operands, Values (recorded) for Value operands. A tangent that is exactly 0.0
+    contributes nothing and is not multiplied (only a plain float counts as exactly zero: a
+    Value holding 0.0 still carries a graph).
 
-def _check_eps(eps: float, caller: str) -> None:
-    if not (_is_real(eps) and math.isfinite(eps) and eps > 0):
-        raise ValueError(f"{caller}: eps must be a positive finite number, got {eps!r}")
-
-
-def _step_apart(point: Sequence[float], i: int, eps: float,
-                caller: str) -> tuple[list[float], list[float], float]:
-    """`point` moved up and down along input i by h = eps * max(1, |x_i|), and the step between.
-
-    The step is relative so that it survives rounding at large |x|; the returned step is the
-    one actually taken, (x + h) - (x - h), exact in floating point.
-
-    >>> _step_apart([3.0, 1e20], 1, 1e-6, "numerical_grad")[2]
-    200000000000000.0
+    >>> _tangent(engine.mul, (3.0, 4.0), 12.0, (1.0, 0.5))        # 4 * 1 + 3 * 0.5
+    5.5
     """
-    x = point[i]
-    h = eps * max(1.0, abs(x))
-    above, below = list(point), list(point)
-    above[i] = x + h
-    below[i] = x - h
-    step = above[i] - below[i]
-    if math.isfinite(x) and not 0.0 < step < math.inf:
-        problem, fix = ("rounds away next to x", "larger") if step == 0.0 else ("overflows",
-                                                                               "smaller")
-        raise ValueError(
-            f"{caller}: input {i} = {x!r}: with eps={eps!r} the step eps * max(1, |x|) "
-            f"{problem}; choose a {fix} eps"
-        )
-    return above, below, step
+    partials = op.derivative(*operands, out)
+    if op.arity == 1:
+        t = tangents[0]
+        return 0.0 if _exactly(t, 0.0) else partials * t
+    total: Any = None
+    for partial, t in zip(partials, tangents):
+        if _exactly(t, 0.0):
+            continue
+        term = t if _exactly(partial, 1.0) else partial * t
+        total = term if total is None else total + term
+    return 0.0 if total is None else total
 
 
-def numerical_grad(f: Callable[..., Any], *inputs: float, eps: float = 1e-6) -> list[float]:
-    """Central-difference estimate of d f / d x_i at `inputs`, one float per input.
+class Dual:
+    """A dual number value + tangent·ε (with ε² = 0): a value and its derivative along one
+    direction.
 
-    (f(x + h e_i) - f(x - h e_i)) / (2 h) with the relative step h = eps * max(1, |x_i|), so
-    large inputs still move: its error is about h² f''' / 6 plus the rounding error of f
-    divided by h. A step that rounds away entirely (eps far too small for x_i) is a
-    ValueError naming the input. Inputs may be any real numbers (numpy scalars too) or
-    Values; `f` is called on plain floats, with no graph recorded.
+    Applying a primitive to duals takes the value from the op and the tangent from the op's
+    own local derivative (the `derivative` the backward pass uses):
+    f(a + a'ε, b + b'ε) = f(a, b) + (df/da a' + df/db b') ε. Arithmetic operators work on
+    duals directly; any primitive, built in or declared with `autograd.primitive`, through
+    `Dual.apply(op, *operands)`. Values and tangents may be floats or Values. `jvp` gives
+    every node of a recorded graph its dual in exactly this way.
 
-    >>> [round(g, 6) for g in numerical_grad(lambda x, y: x * x * y, 3.0, 2.0)]
-    [12.0, 9.0]
-    """
-    _check_eps(eps, "numerical_grad")
-    point = _real_inputs(inputs, "numerical_grad")
-    estimates = []
-    with no_grad():
-        for i in range(len(point)):
-            above, below, step = _step_apart(point, i, eps, "numerical_grad")
-            f_above = _as_float(f(*above), f, "numerical_grad")
-            f_below = _as_float(f(*below), f, "numerical_grad")
-            estimates.append((f_above - f_below) / step)
-    return estimates
-
-
-# ----------------------------------------------------------------------------------------------
-# Gradient checks and their reports.
-# ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GradcheckEntry:
-    """One compared derivative: backprop (`analytic`) against finite differences (`numerical`).
-
-    >>> e = GradcheckEntry("d/dx", 1.0, 1.0000001, atol=1e-5, rtol=1e-3)
-    >>> e.ok, f"{e.error:.1e}"
-    (True, '1.0e-07')
+    >>> from autograd import sin, exp
+    >>> x = Dual(3.0, 1.0)                   # x = 3, moving at speed 1
+    >>> x * x + 2 * x                        # x² + 2x = 15; its derivative 2x + 2 = 8
+    Dual(15.0, 8.0)
+    >>> Dual.apply(sin, Dual(0.0, 2.0))       # sin 0 = 0; slope cos 0 = 1, times 2
+    Dual(0.0, 2.0)
+    >>> y = Dual(2.0, 0.0)                    # held fixed
+    >>> (x / y) ** 2                          # (x/y)², derivative 2 (x/y) / y = 1.5
+    Dual(2.25, 1.5)
     """
 
-    name: str
-    analytic: float
-    numerical: float
-    atol: float
-    rtol: float
+    __slots__ = ("tangent", "value")
 
-    @property
-    def error(self) -> float:
-        """|analytic - numerical| (nan when either is nan)."""
-        return abs(self.analytic - self.numerical)
+    def __init__(self, value: Any, tangent: Any = 0.0) -> None:
+        for what, x in (("value", value), ("tangent", tangent)):
+            if not (isinstance(x, Value) or _is_real(x)):
+                raise TypeError(f"Dual: the {what} must be a real number or a Value, "
+                                f"got {type(x).__name__} {x!r}")
+        self.value = value if isinstance(value, Value) else float(value)
+        self.tangent = tangent if isinstance(tangent, Value) else float(tangent)
 
-    @property
-    def allowed(self) -> float:
-        """The largest error accepted here: atol + rtol * |numerical|."""
-        return self.atol + self.rtol * abs(self.numerical)
+    @staticmethod
+    def apply(op: Primitive, *operands: Any) -> Dual:
+        """`op` applied to duals (or plain numbers and Values, whose tangent is 0).
 
-    @property
-    def ok(self) -> bool:
-        """True when both numbers are finite and the error is within `allowed`."""
-        finite = math.isfinite(self.analytic) and math.isfinite(self.numerical)
-        return finite and self.error <= self.allowed
+        >>> from autograd import maximum
+        >>> Dual.apply(maximum, Dual(1.0, 5.0), 0.5)     # the larger operand passes its tangent
+        Dual(1.0, 5.0)
+        """
+        values = [x.value if isinstance(x, Dual) else x for x in operands]
+        tangents = [x.tangent if isinstance(x, Dual) else 0.0 for x in operands]
+        out = op(*values)
+        return Dual(out, _tangent(op, values, out, tangents))
+
+    def __repr__(self) -> str:
+        return f"Dual({self.value!r}, {self.tangent!r})"
+
+    def __add__(self, other: Any) -> Dual:
+        return Dual.apply(engine.add, self, other)
+
+    def __radd__(self, other: Any) -> Dual:
+        return Dual.apply(engine.add, other, self)
+
+    def __mul__(self, other: Any) -> Dual:
+        return Dual.apply(engine.mul, self, other)
+
+    def __rmul__(self, other: Any) -> Dual:
+        return Dual.apply(engine.mul, other, self)
+
+    def __neg__(self) -> Dual:
+        return Dual.apply(engine.mul, self, -1.0)
+
+    def __pos__(self) -> Dual:
+        return self
+
+    def __sub__(self, other: Any) -> Dual:
+        return self + (-other)
+
+    def __rsub__(self, other: Any) -> Dual:
+        return other + (-self)
+
+    def __truediv__(self, other: Any) -> Dual:
+        return Dual.apply(engine.div, self, other)
+
+    def __rtruediv__(self, other: Any) -> Dual:
+        return Dual.apply(engine.div, other, self)
+
+    def __pow__(self, exponent: Any) -> Dual:
+        if isinstance(exponent, (Dual, Value)):
+            return Dual.apply(engine.pow_, self, exponent)
+        return Dual.apply(engine.power(exponent), self)
+
+    def __rpow__(self, base: Any) -> Dual:
+        return Dual.apply(engine.pow_, base, self)
 
 
-@dataclass(frozen=True)
-class GradcheckReport:
-    """The outcome of `gradcheck` / `gradgradcheck`: one entry per derivative compared.
+class _TangentHooks(threading.local):
+    hook: Callable[[Value], None] | None = None
 
-    True when every entry agrees; `str(report)` is a table naming each input.
 
-    >>> from autograd import sin
-    >>> report = gradcheck(lambda x: sin(x), 0.5)
-    >>> bool(report), report.entries[0].name
-    (True, 'd/dx (input 0)')
+_tangent_hooks = _TangentHooks()
+
+
+@contextmanager
+def tangent_hook(hook: Callable[[Value], None]) -> Iterator[None]:
+    """Call `hook(node)` on every node whose tangent a forward-mode pass computes, in this
+    thread (`autograd.count_ops` counts with it).
+
+    >>> seen = []
+    >>> with tangent_hook(seen.append):
+    ...     _ = jvp(lambda x: x * x + 1.0)(3.0, tangents=1.0)
+    >>> [node.data for node in seen]
+    [9.0, 10.0]
     """
-
-    function: str
-    order: int
-    eps: float
-    entries: tuple[GradcheckEntry, ...] = field(default_factory=tuple)
-    point: tuple[tuple[str, float], ...] = ()  # (name, value) of each input
-
-    @property
-    def ok(self) -> bool:
-        """True when every entry agrees."""
-        return all(e.ok for e in self.entries)
-
-    @property
-    def failures(self) -> tuple[GradcheckEntry, ...]:
-        """The entries that disagree."""
-        return tuple(e for e in self.entries if not e.ok)
-
-    def __bool__(self) -> bool:
-        return self.ok
-
-    def __str__(self) -> str:
-        kind = "gradient" if self.order == 1 else "second derivatives"
-        verdict = "agree" if self.ok else f"{len(self.failures)} of {len(self.entries)} disagree"
-        lines = [
-            f"{kind} of {self.function}: backprop vs central differences (eps={self.eps:g}): "
-            f"{verdict}",
-        ]
-        if self.point:
-            lines.append("  at " + ", ".join(f"{name} = {x!r}" for name, x in self.point))
-        lines += [
-            f"  {'':2}{'derivative':<28} {'backprop':>22} {'numerical':>22} "
-            f"{'error':>10} {'allowed':>10}",
-        ]
-        for e in self.entries:
-            mark = "  " if e.ok else "✗ "
-            lines.append(
-                f"  {mark}{e.name:<28} {e.analytic:>22.15g} {e.numerical:>22.15g} "
-                f"{e.error:>10.2e} {e.allowed:>10.2e}"
-            )
-        return "\n".join(lines)
-
-
-class GradcheckError(AssertionError):
-    """Raised by `gradcheck` / `gradgradcheck` when a derivative disagrees; `.report` has all.
-
-    >>> from autograd import primitive, cos
-    >>> import math
-    >>> @primitive(lambda x: -cos(x))           # wrong on purpose: sin' is +cos
-    ... def bad_sin(x):
-    ...     return math.sin(x)
-    >>> try:
-    ...     gradcheck(bad_sin, 0.0)
-    ... except GradcheckError as error:
-    ...     print(error.report.failures[0].name, error.report.failures[0].analytic)
-    d/dx (input 0) -1.0
-    """
-
-    def __init__(self, report: GradcheckReport) -> None:
-        super().__init__(str(report))
-        self.report = report
-
-
-def _input_names(f: Callable[..., Any], n: int) -> list[tuple[str, str]]:
-    """(short name, display name) of each input, from f's signature when it has one.
-
-    >>> _input_names(lambda x, *rest: x, 3)
-    [('x', 'x (input 0)'), ('rest[0]', 'rest[0] (input 1)'), ('rest[1]', 'rest[1] (input 2)')]
-    """
-    found: list[str | None] = [None] * n
+    previous = _tangent_hooks.hook
+    _tangent_hooks.hook = hook
     try:
-        parameters = list(inspect.signature(f).parameters.values())
-    except (TypeError, ValueError):
-        parameters = []
-    i = 0
-    for p in parameters:
-        if i >= n:
-            break
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
-            found[i] = p.name
-            i += 1
-        elif p.kind is p.VAR_POSITIONAL:
-            for j in range(n - i):
-                found[i + j] = f"{p.name}[{j}]"
-            i = n
-    return [
-        (name, f"{name} (input {k})") if name else (f"input{k}", f"input {k}")
-        for k, name in enumerate(found)
-    ]
+        yield
+    finally:
+        _tangent_hooks.hook = previous
 
 
-def _check_tolerances(atol: float, rtol: float, caller: str) -> None:
-    for label, tolerance in (("atol", atol), ("rtol", rtol)):
-        if not (_is_real(tolerance) and tolerance >= 0):
-            raise ValueError(f"{caller}: {label} must be a non-negative number, got {tolerance!r}")
+class _Linearization:
+    """f's recorded graph at one point, ready to push tangents through (one pass per push).
 
-
-def _finish(report: GradcheckReport, raise_exception: bool) -> GradcheckReport:
-    if raise_exception and not report.ok:
-        raise GradcheckError(report)
-    return report
-
-
-def _backprop_gradient(f: Callable[..., Any], point: Sequence[float], labels: Sequence[str],
-                       caller: str) -> list[float]:
-    """d f / d x_i by backprop at `point`, with each input labelled by its name."""
-    with enable_grad():
-        leaves = [Value(x, label=label) for x, label in zip(point, labels)]
-        out = _scalar_output(_call_on_values(f, leaves, {}, caller), f, caller)
-        return _derivatives(out, leaves, nested=False)
-
-
-def gradcheck(
-    f: Callable[..., Any],
-    *inputs: float,
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-3,
-    raise_exception: bool = True,
-) -> GradcheckReport:
-    """Compare backprop's gradient of `f` at `inputs` with central differences.
-
-    The central differences take the relative step eps * max(1, |x|) (see `numerical_grad`).
-    Each input passes when |backprop - numerical| <= atol + rtol * |numerical|. On failure
-    this raises `GradcheckError`, whose message is the report's table, or, with
-    `raise_exception=False`, returns the (falsy) report.
-
-    >>> from autograd import tanh
-    >>> gradcheck(lambda x, w: tanh(w * x), 0.3, -1.2).ok
-    True
-    >>> print(gradcheck(lambda x: x * x, 3.0, raise_exception=False))   # doctest: +ELLIPSIS
-    gradient of <lambda>: backprop vs central differences (eps=1e-06): agree
-      at x = 3.0
-    ...d/dx (input 0)...6...6...
+    `steps` are the nodes that depend on an input, in topological order; the inputs' tangents
+    sit in slots 1..n, the steps' after them, and slot 0 holds the 0.0 of everything else.
     """
-    _check_eps(eps, "gradcheck")
-    _check_tolerances(atol, rtol, "gradcheck")
-    point = _real_inputs(inputs, "gradcheck")
-    names = _input_names(f, len(point))
-    labels = [short for short, _ in names]
-    analytic = _backprop_gradient(f, point, labels, "gradcheck")
-    numerical = numerical_grad(f, *point, eps=eps)
-    entries = tuple(
-        GradcheckEntry(f"d/d{shown}", a, n, atol, rtol)
-        for (_, shown), a, n in zip(names, analytic, numerical)
-    )
-    report = GradcheckReport(_name_of(f), 1, eps, entries, tuple(zip(labels, point)))
-    return _finish(report, raise_exception)
+
+    def __init__(self, outputs: Sequence[Any], inputs: Sequence[Value], nested: bool,
+                 caller: str) -> None:
+        self.inputs = list(inputs)
+        self.outputs = list(outputs)
+        self.nested = nested
+        self.caller = caller
+        slot = {x: 1 + k for k, x in enumerate(inputs)}
+        steps: list[Value] = []
+        seen: set[Value] = set()
+        for out in outputs:
+            if not isinstance(out, Value):
+                continue
+            for node in topological_order(out):  # the orders of several outputs, merged
+                if node in seen:
+                    continue
+                seen.add(node)
+                if node not in slot and any(p in slot for p in node.parents):
+                    slot[node] = 1 + len(inputs) + len(steps)
+                    steps.append(node)
+        self.steps = steps
+        self.slot = slot
+        # per step: its slot, op, node, operands' data and operands' slots
+        self.plan: list[tuple[int, Primitive, Value, tuple[float, ...], tuple[int, ...]]] = [
+            (slot[node], node.op, node, tuple(p.data for p in node.parents),  # type: ignore[misc]
+             tuple(slot.get(p, 0) for p in node.parents)) for node in steps]
+
+    def push(self, tangents: Sequence[Any]) -> list[Any]:
+        """The outputs' tangents for the inputs' `tangents`: one forward-mode pass."""
+        recorded = self.nested or any(isinstance(t, Value) for t in tangents)
+        ts: list[Any] = [0.0, *tangents] + [0.0] * len(self.steps)
+        hook = _tangent_hooks.hook
+        tangent = _tangent
+        node: Value | None = None
+        try:
+            if recorded:  # with Values: the pass is recorded, to be differentiated again
+                with enable_grad(), _inside_transform():
+                    for k, op, node, _, slots in self.plan:
+                        ts[k] = tangent(op, node.parents, node, [ts[s] for s in slots])
+                        if hook is not None:
+                            hook(node)
+            else:  # on floats: each node's local derivative at its recorded operands
+                for k, op, node, operands, slots in self.plan:
+                    ts[k] = tangent(op, operands, node.data, [ts[s] for s in slots])
+                    if hook is not None:
+                        hook(node)
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError) as error:
+            raise self._error(node, error) from None
+        results = []
+        for out in self.outputs:
+            t = ts[self.slot[out]] if isinstance(out, Value) and out in self.slot else 0.0
+            if recorded:
+                results.append(t if isinstance(t, Value) else Value(float(t)))
+            else:
+                results.append(t.data if isinstance(t, Value) else float(t))
+        return results
+
+    def _error(self, node: Value | None, error: Exception) -> Exception:
+        if node is None or node.op is None:  # pragma: no cover - raised before any node
+            return error
+        shown = ", ".join(repr(p.data) for p in node.parents)
+        where = f"{self.caller}: forward mode through {node.op.name}({shown})"
+        if isinstance(error, TypeError):
+            if _MATH_HINT in str(error):
+                return error
+            return TypeError(f"{where}: its derivative must be written with autograd's "
+                             f"functions, {_MATH_HINT} ({error})")
+        return type(error)(f"{where}: the local derivative is not finite ({error})")
 
 
-def gradgradcheck(
-    f: Callable[..., Any],
-    *inputs: float,
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-3,
-    raise_exception: bool = True,
-) -> GradcheckReport:
-    """Compare second derivatives from `create_graph=True` with finite differences.
+def _outputs(out: Any, f: Callable[..., Any], caller: str) -> tuple[list[Any], bool]:
+    """f's result as a list of outputs (numbers or Values), and whether it was one output."""
+    if isinstance(out, Value) or _is_real(out):
+        return [out], True
+    if isinstance(out, (list, tuple)):
+        for k, item in enumerate(out):
+            if not (isinstance(item, Value) or _is_real(item)):
+                raise TypeError(f"{caller}: {_name_of(f)} returned {type(item).__name__} "
+                                f"{item!r} at position {k}; expected numbers or Values")
+        return list(out), False
+    raise TypeError(f"{caller}: {_name_of(f)} must return a number, a Value or a list of "
+                    f"them, got {type(out).__name__}")
 
-    Entry (i, j) is d²f / dx_i dx_j: backprop through the recorded gradient against the
-    central difference, in x_j, of backprop's first derivative d f / d x_i. Fails, raises and
-    reports like `gradcheck`.
+
+def _linearized(f: Callable[..., Any], argnums: Argnums | None, primals: Sequence[Any],
+                kwargs: dict[str, Any], caller: str) -> tuple[Any, list[Value], list[Any],
+                                                               bool, bool]:
+    """Record f at `primals`: (values, inputs, outputs, one output?, nested?)."""
+    positions = _positions(argnums, len(primals), caller)
+    nested = _nested(primals)
+    with enable_grad():
+        wrapped, inputs = _wrap(primals, positions, caller)
+        out = _call_on_values(f, wrapped, kwargs, caller)
+    outputs, single = _outputs(out, f, caller)
+    values = [o if nested or not isinstance(o, Value) else o.data for o in outputs]
+    values = [v if isinstance(v, Value) else float(v) for v in values]
+    return values, inputs, outputs, single, nested
+
+
+def _checked_tangents(tangents: Any, n: int, one: bool, caller: str) -> list[Any]:
+    """One tangent (a number or a Value) per differentiated argument."""
+    if isinstance(tangents, Value) or _is_real(tangents):
+        if not one and n != 1:
+            raise ValueError(f"{caller}: one tangent given for {n} differentiated arguments; "
+                             f"give a sequence of {n}")
+        tangents = [tangents]
+    elif one:
+        raise TypeError(f"{caller}: with an int argnums the tangent is one number or Value, "
+                        f"got {type(tangents).__name__}")
+    elif isinstance(tangents, (list, tuple)):
+        tangents = list(tangents)
+        if len(tangents) != n:
+            raise ValueError(f"{caller}: {len(tangents)} tangent(s) given for {n} "
+                             "differentiated argument(s)")
+    else:
+        raise TypeError(f"{caller}: tangents must be a number, a Value or a sequence of them, "
+                        f"got {type(tangents).__name__}")
+    checked = []
+    for k, t in enumerate(tangents):
+        if type(t) is float or isinstance(t, Value):
+            checked.append(t)
+        elif _is_real(t):
+            checked.append(float(t))
+        else:
+            raise TypeError(f"{caller}: tangent {k} must be a real number or a Value, "
+                            f"got {type(t).__name__} {t!r}")
+    return checked
+
+
+def linearize(f: Callable[..., Any], argnums: Argnums | None = None) -> Callable[..., Any]:
+    """f's value at a point together with its derivative there, as a function of tangents.
+
+    `linearize(f)(*primals)` returns `(value, derivative)`: f is evaluated once, recording its
+    graph, and each call `derivative(*tangents)` (one tangent per differentiated argument) is
+    one forward-mode pass through that graph, giving the directional derivative. `argnums`
+    picks the arguments (default: all). f may return one number or a list of them.
 
     >>> from autograd import sin
-    >>> gradgradcheck(lambda x, y: sin(x * y), 0.4, 1.5).ok
+    >>> value, derivative = linearize(lambda x, y: x * sin(y))(2.0, 0.0)
+    >>> value, derivative(1.0, 0.0), derivative(0.0, 1.0)     # sin y, then x cos y
+    (0.0, 0.0, 2.0)
+    """
+    _check_argnums(argnums, "linearize")
+
+    def linearized_f(*primals: Any, **kwargs: Any) -> tuple[Any, Callable[..., Any]]:
+        values, inputs, outputs, single, nested = _linearized(f, argnums, primals, kwargs,
+                                                              "linearize")
+        graph = _Linearization(outputs, inputs, nested, "linearize")
+
+        def derivative(*tangents: Any) -> Any:
+            seeds = _checked_tangents(list(tangents), len(inputs), False, "linearize")
+            result = graph.push(seeds)
+            return result[0] if single else result
+
+        derivative.__name__ = f"derivative of {_name_of(f)}"
+        return (values[0] if single else values), derivative
+
+    linearized_f.__name__ = f"linearize({_name_of(f)})"
+    return linearized_f
+
+
+def _jvp(f: Callable[..., Any], argnums: Argnums | None, primals: Sequence[Any], tangents: Any,
+         kwargs: dict[str, Any], caller: str) -> tuple[Any, Any]:
+    values, inputs, outputs, single, nested = _linearized(f, argnums, primals, kwargs, caller)
+    seeds = _checked_tangents(tangents, len(inputs), isinstance(argnums, int), caller)
+    result = _Linearization(outputs, inputs, nested, caller).push(seeds)
+    return (values[0], result[0]) if single else (values, result)
+
+
+def jvp(f: Callable[..., Any], argnums: Argnums | None = None) -> Callable[..., Any]:
+    """Forward mode: `jvp(f)(*primals, tangents=...)` returns `(f(*primals), directional
+    derivative)`.
+
+    The directional derivative is J v, the derivative of f along the tangents v (one per
+    differentiated argument: a sequence, or one number when there is one argument), found
+    by pushing v forward through f's graph with each primitive's own local derivative (see
+    `Dual`). `argnums` picks the arguments (default: all). f may return one number or a list
+    of them, and then both results are lists. Composes with reverse mode: Value primals or
+    tangents, or a call inside another transform, give Values that can be differentiated.
+
+    >>> from autograd import exp, sin
+    >>> jvp(sin)(0.0, tangents=1.0)                         # sin 0, cos 0
+    (0.0, 1.0)
+    >>> jvp(lambda x, y: [x * y, x + y])(2.0, 3.0, tangents=(1.0, 0.0))
+    ([6.0, 5.0], [3.0, 1.0])
+    >>> grad(lambda x: jvp(exp)(x, tangents=1.0)[1])(0.0)   # d/dx of (d/dx e^x) at 0
+    1.0
+    """
+    _check_argnums(argnums, "jvp")
+
+    def jvp_of_f(*primals: Any, tangents: Any, **kwargs: Any) -> tuple[Any, Any]:
+        return _jvp(f, argnums, primals, tangents, kwargs, "jvp")
+
+    jvp_of_f.__name__ = f"jvp({_name_of(f)})"
+    return jvp_of_f
+
+
+_MODES = ("forward", "reverse", "auto")
+
+
+def jacobian(f: Callable[..., Any], argnums: Argnums | None = None,
+             mode: str = "auto") -> Callable[..., Any]:
+    """The matrix of first derivatives d f_i / d x_j of f: R^n -> R^m, as nested lists.
+
+    `mode="forward"` pushes one tangent per input (n forward-mode passes, one column each);
+    `"reverse"` runs one backward pass per output (m passes, one row each); `"auto"` picks
+    forward when n < m and reverse otherwise. Both share one recorded evaluation of f.
+    Row i is output i; with one output (a number) the result is one row, and with an int
+    `argnums` each row is one number, as with `grad`.
+
+    >>> def polar(r, t):
+    ...     return [r * cos(t), r * sin(t)]
+    >>> from autograd import cos, sin
+    >>> jacobian(polar)(2.0, 0.0)                           # [[cos t, -r sin t], [sin t, r cos t]]
+    [[1.0, 0.0], [0.0, 2.0]]
+    >>> jacobian(polar, mode="reverse")(2.0, 0.0) == jacobian(polar, mode="forward")(2.0, 0.0)
     True
     """
-    _check_eps(eps, "gradgradcheck")
-    _check_tolerances(atol, rtol, "gradgradcheck")
-    point = _real_inputs(inputs, "gradgradcheck")
-    labels = [short for short, _ in _input_names(f, len(point))]
-    analytic = hessian(f)(*point)
-    n = len(point)
-    columns = []  # columns[j][i]: central difference in x_j of d f / d x_i
-    for j in range(n):
-        above, below, step = _step_apart(point, j, eps, "gradgradcheck")
-        g_above = _backprop_gradient(f, above, labels, "gradgradcheck")
-        g_below = _backprop_gradient(f, below, labels, "gradgradcheck")
-        columns.append([(ga - gb) / step for ga, gb in zip(g_above, g_below)])
-    entries = tuple(
-        GradcheckEntry(f"d²/d{labels[i]} d{labels[j]}", analytic[i][j], columns[j][i], atol, rtol)
-        for i in range(n)
-        for j in range(n)
-    )
-    report = GradcheckReport(_name_of(f), 2, eps, entries, tuple(zip(labels, point)))
-    return _finish(report, raise_exception)
+    _check_argnums(argnums, "jacobian")
+    if mode not in _MODES:
+        raise ValueError(f"jacobian: mode must be 'forward', 'reverse' or 'auto', got {mode!r}")
+
+    def jacobian_of_f(*args: Any, **kwargs: Any) -> Any:
+        _, inputs, outputs, single, nested = _linearized(f, argnums, args, kwargs, "jacobian")
+        n, m = len(inputs), len(outputs)
+        forward = mode == "forward" or (mode == "auto" and n < m)
+        if forward:
+            graph = _Linearization(outputs, inputs, nested, "jacobian")
+            columns = [graph.push([1.0 if k == j else 0.0 for k in range(n)]) for j in range(n)]
+            rows = [[columns[j][i] for j in range(n)] for i in range(m)]
+        else:
+            with enable_grad():
+                rows = [_derivatives(out, inputs, nested) for out in outputs]
+        if isinstance(argnums, int):
+            rows = [row[0] for row in rows]
+        return rows[0] if single else rows
+
+    jacobian_of_f.__name__ = f"jacobian({_name_of(f)})"
+    return jacobian_of_f
+
+
+def hvp(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The Hessian of a scalar function times a vector: `hvp(f)(x, v)` = H(x) v.
+
+    Forward mode over reverse mode: the tangent v is pushed through the recorded graph of the
+    gradient (a `jvp` of `grad(f)`), so the cost is a small multiple of one gradient and the
+    n-by-n Hessian is never formed. `x` is the point (a number for a function of one
+    argument, or a sequence with one number per argument of f) and `v` has its shape.
+
+    >>> def rosenbrock(x, y):
+    ...     return (1 - x) ** 2 + 100 * (y - x * x) ** 2
+    >>> hvp(rosenbrock)((1.0, 1.0), (1.0, 0.0))             # the first column of the Hessian
+    [802.0, -400.0]
+    >>> hvp(lambda x: x ** 4)(2.0, 0.5)                     # 12 x² v
+    24.0
+    """
+
+    def hvp_of_f(x: Any, v: Any, **kwargs: Any) -> Any:
+        single = isinstance(x, Value) or _is_real(x)
+        if single:
+            point, direction = [x], v
+        else:
+            if not isinstance(x, Sequence) or isinstance(x, str):
+                raise TypeError(f"hvp: the point must be a number or a sequence of numbers, "
+                                f"got {type(x).__name__}")
+            point = list(x)
+            if isinstance(v, Value) or _is_real(v) or not isinstance(v, Sequence) or \
+                    len(v) != len(point):
+                raise ValueError(f"hvp: v must be a sequence of {len(point)} numbers, like x")
+            direction = list(v)
+        gradient = grad(f, argnums=tuple(range(len(point))))
+
+        def gradient_of_f(*xs: Any) -> Any:
+            return gradient(*xs, **kwargs)
+
+        gradient_of_f.__name__ = f"grad({_name_of(f)})"
+        _, tangent = _jvp(gradient_of_f, None, point, direction, {}, "hvp")
+        return tangent[0] if single else tangent
+
+    hvp_of_f.__name__ = f"hvp({_name_of(f)})"
+    return hvp_of_f
