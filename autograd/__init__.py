@@ -8,7 +8,7 @@
 (10.0, 7.0)
 """
 
-from autograd import data, losses, nn, optim, viz
+from autograd import data, losses, nn, optim, rng, viz
 from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.compiled import (
     CompiledFunction,
@@ -68,6 +68,7 @@ from autograd.functional import (
     numerical_grad,
     value_and_grad,
 )
+from autograd.rng import manual_seed
 from autograd.viz import draw, to_dot
 from autograd.viz_html import to_html
 
@@ -113,6 +114,7 @@ __all__ = [
     "log",
     "log1p",
     "losses",
+    "manual_seed",
     "maximum",
     "mean",
     "minimum",
@@ -123,6 +125,7 @@ __all__ = [
     "power",
     "primitive",
     "relu",
+    "rng",
     "sigmoid",
     "sign",
     "silu",
