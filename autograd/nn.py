@@ -23,6 +23,7 @@ MLP(2 -> 3 -> 1, activation='tanh', output_activation='identity', parameters=13)
 from __future__ import annotations
 
 import importlib
+import itertools
 import math
 import os
 import random
@@ -52,11 +53,12 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "identity": None,
 }
 
-# The largest MLP built or loaded unless a caller asks for more (`max_parameters=`), or this
-# module-level value is raised. Each parameter is a Value of roughly 150 bytes with its
-# float, so the default keeps a model under about 1.5 GB of memory; a file or an option that
-# asks for more is refused before anything is built.
-MAX_PARAMETERS = 10_000_000
+# The largest MLP built or loaded unless the caller passes a larger `max_parameters=` (None:
+# no limit). A parameter costs about 110 bytes in the model (a Value and its float) and
+# about as much again while a model file is read, written or trained, so the default keeps a
+# model well under 1 GB; a file or an option that asks for more is refused before anything
+# is built.
+MAX_PARAMETERS = 2_000_000
 
 
 def _check_activation(name: str, where: str) -> Callable[[Value], Value] | None:
@@ -108,11 +110,11 @@ def parameter_count(n_in: int, sizes: Iterable[int]) -> int:
 
 
 def check_parameter_count(
-    n_in: int, sizes: Iterable[int], limit: int | None = None, *, where: str = "MLP"
+    n_in: int, sizes: Iterable[int], limit: int | None = MAX_PARAMETERS, *, where: str = "MLP"
 ) -> int:
     """The parameter count of `MLP(n_in, sizes)`, or a ValueError if it exceeds `limit`.
 
-    `limit` defaults to `MAX_PARAMETERS` as it is when called.
+    `limit` is `MAX_PARAMETERS` unless given; None means no limit.
 
     >>> check_parameter_count(2, [16, 16, 1])
     337
@@ -122,16 +124,33 @@ def check_parameter_count(
     ValueError: MLP: 1000 -> 1000 -> 10 has 1,011,010 parameters, over the limit of 100,000 ...
     """
     sizes = list(sizes)
-    limit = MAX_PARAMETERS if limit is None else limit
     count = parameter_count(n_in, sizes)
-    if count > limit:
-        shape = " -> ".join(str(n) for n in (n_in, *sizes))
+    if limit is not None and count > limit:
+        shape = " -> ".join(_size_text(n) for n in (n_in, *sizes))
         if len(shape) > 80:
-            shape = f"{n_in} -> ... ({len(sizes)} layers)"
-        raise ValueError(f"{where}: {shape} has {count:,} parameters, over the limit of "
-                         f"{limit:,} (autograd.nn.MAX_PARAMETERS; pass max_parameters= to "
-                         f"allow more)")
+            shape = f"{_size_text(n_in)} -> ... ({len(sizes)} layers)"
+        head = f"{where}: " if where else ""
+        raise ValueError(f"{head}{shape} has {_size_text(count)} parameters, over the limit of "
+                         f"{limit:,} (autograd.nn.MAX_PARAMETERS; pass a larger "
+                         f"max_parameters= to allow more)")
     return count
+
+
+def _size_text(n: int) -> str:
+    # Python refuses to print integers of thousands of digits; a file may hold one.
+    if n < 10**30:
+        return f"{n:,}" if n >= 10**4 else str(n)
+    return f"about 10^{int(n.bit_length() * math.log10(2))}"
+
+
+class _NoDraws(random.Random):
+    """Stands in for a generator when the weights are set right after (a load): all zeros."""
+
+    def gauss(self, mu: float = 0.0, sigma: float = 1.0) -> float:
+        return 0.0
+
+    def uniform(self, a: float, b: float) -> float:
+        return 0.0
 
 
 def initial_weights(
@@ -147,6 +166,8 @@ def initial_weights(
     >>> len(initial_weights(4, 2, "relu", random.Random(0)))
     4
     """
+    if isinstance(rng, _NoDraws):
+        return [0.0] * n_in
     if activation == "relu":
         std = math.sqrt(2.0 / n_in)
         return [rng.gauss(0.0, std) for _ in range(n_in)]
@@ -195,21 +216,28 @@ class Module:
         >>> [name for name, _ in Tied().named_parameters()]
         ['a', 'deep.0.0']
         """
-        found: list[tuple[str, Value]] = []
-        seen: set[int] = set()  # ids of Values, Modules and containers already walked
+        return list(zip(*self._walk()))
+
+    def _walk(self) -> tuple[list[str], list[Value]]:
+        """Parameter names and Values as two parallel lists (the work of named_parameters).
+
+        Time and memory grow linearly with the number of parameters: a list of Values (a
+        neuron's weights) is taken in one pass, and no per-parameter tuples are made.
+        """
+        names: list[str | None] = []
+        values: list[Value] = []
+        seen: set[int] = set()  # ids of the Modules and containers already walked
         # (name, item); name None: reached through a dict key that cannot be a name
         stack: list[tuple[str | None, Any]] = [("", self)]
         while stack:
             name, item = stack.pop()
+            if isinstance(item, Value):
+                names.append(name)
+                values.append(item)
+                continue
             if id(item) in seen:
                 continue
             seen.add(id(item))
-            if isinstance(item, Value):
-                if name is None:
-                    raise TypeError(f"{type(self).__name__}: a parameter sits under a dict key "
-                                    f"that is not a str or int; it cannot be named")
-                found.append((name, item))
-                continue
             prefix = "" if name == "" else (None if name is None else name + ".")
             if isinstance(item, Module):
                 if prefix is None:
@@ -219,7 +247,13 @@ class Module:
                     (key, child) for key, child in vars(item).items() if not key.startswith("_")]
             elif isinstance(item, dict):
                 children = list(item.items())
-            else:  # a list or tuple
+            elif all(map(isinstance, item, itertools.repeat(Value))):
+                # a list of Values (a neuron's weights): taken whole
+                names.extend([f"{prefix}{i}" for i in range(len(item))] if prefix is not None
+                             else [None] * len(item))
+                values.extend(item)
+                continue
+            else:  # a list or tuple of other things
                 children = list(enumerate(item))
             pending: list[tuple[str | None, Any]] = []
             for key, child in children:
@@ -228,16 +262,26 @@ class Module:
                         and not isinstance(key, bool)
                     pending.append((f"{prefix}{key}" if nameable else None, child))
             stack.extend(reversed(pending))
-        return found
+        # Values hash by identity (a set of them is quicker to build than a set of their ids)
+        distinct = set(values) if Value.__hash__ is object.__hash__ else set(map(id, values))
+        if len(distinct) != len(values):  # a Value met twice: keep the first
+            first: set[int] = set()
+            kept = [i for i, v in enumerate(values) if not (id(v) in first or first.add(id(v)))]
+            names = [names[i] for i in kept]
+            values = [values[i] for i in kept]
+        if None in names:
+            raise TypeError(f"{type(self).__name__}: a parameter sits under a dict key that "
+                            f"is not a str or int; it cannot be named")
+        return names, values  # type: ignore[return-value]  # no None left
 
     def parameters(self) -> list[Value]:
         """Every parameter Value, in the order of `named_parameters()`."""
-        return [value for _, value in self.named_parameters()]
+        return self._walk()[1]
 
     @property
     def n_parameters(self) -> int:
         """How many scalar parameters the module has."""
-        return len(self.named_parameters())
+        return len(self._walk()[1])
 
     def zero_grad(self) -> None:
         """Set every parameter's `.grad` to 0.0."""
@@ -245,38 +289,56 @@ class Module:
             p.grad = 0.0
 
     def state_dict(self) -> dict[str, float]:
-        """{name: value} of every parameter (plain floats, a copy)."""
-        return {name: p.data for name, p in self.named_parameters()}
+        """{name: value} of every parameter (plain floats, a copy).
+
+        >>> MLP(1, [1], seed=0).state_dict().keys()
+        dict_keys(['layers.0.neurons.0.w.0', 'layers.0.neurons.0.b'])
+        """
+        names, values = self._walk()
+        return dict(zip(names, [v.data for v in values]))
 
     def load_state_dict(self, state: Mapping[str, Any], *, source: str = "state_dict") -> None:
         """Set every parameter from `state`; names must match exactly and values be finite.
 
-        Nothing is changed unless the whole state is valid. Errors name the entry.
+        Nothing is changed unless the whole state is valid. Errors name the entry. Values may
+        be numbers or Values; the time taken grows linearly with the number of parameters.
 
         >>> m = MLP(1, [1], seed=0); m.load_state_dict({"layers.0.neurons.0.w.0": 2.0})
         Traceback (most recent call last):
         ...
         ValueError: state_dict: missing parameter 'layers.0.neurons.0.b'
         """
-        named = self.named_parameters()
-        names = {name for name, _ in named}
-        for name, _ in named:
-            if name not in state:
-                raise ValueError(f"{source}: missing parameter {name!r}")
-        for name in state:
-            if name not in names:
-                raise ValueError(f"{source}: unexpected parameter {name!r}")
-        values = []
-        for name, _ in named:
-            value = state[name]
-            if isinstance(value, Value):
-                value = value.data
-            number = finite_float(value)
-            if number is None:
-                raise ValueError(f"{source}: parameter {name!r} must be a finite number, "
-                                 f"got {value!r:.60}")
-            values.append(number)
-        for (_, p), value in zip(named, values):
+
+        def missing(name: str) -> ValueError:
+            return ValueError(f"{source}: missing parameter {name!r}")
+
+        def unexpected(name: str) -> ValueError:
+            return ValueError(f"{source}: unexpected parameter {name!r:.80}")
+
+        self._load_checked(state, source, missing, unexpected)
+
+    def _load_checked(self, state: Mapping[str, Any], source: str,
+                      missing: Callable[[str], Exception],
+                      unexpected: Callable[[str], Exception]) -> None:
+        """Check that `state` has exactly this module's names and finite numbers, then set
+        every parameter; nothing changes if anything is wrong."""
+        names, params = self._walk()
+        try:
+            values = [state[name] for name in names]
+        except KeyError:
+            raise missing(next(name for name in names if name not in state)) from None
+        if len(state) != len(names):  # every name is there, so some entry is extra
+            known = set(names)
+            raise unexpected(next(name for name in state if name not in known))
+        # Plain finite floats are checked in one sweep; anything else item by item.
+        if set(map(type, values)) != {float} or not all(map(math.isfinite, values)):
+            for i, value in enumerate(values):
+                number = finite_float(value.data if isinstance(value, Value) else value)
+                if number is None:
+                    raise ValueError(f"{source}: parameter {names[i]!r} must be a finite "
+                                     f"number, got {value!r:.60}")
+                values[i] = number
+        for p, value in zip(params, values):
             p.data = value
 
     def __repr__(self) -> str:
@@ -334,7 +396,7 @@ class Neuron(Module):
         self.activation = _activation_name(activation, nonlin, "Neuron")
         self._act = ACTIVATIONS[self.activation]
         rng = rng if rng is not None else generator_for(seed, "Neuron")
-        self.w = [Value(x) for x in initial_weights(n_in, n_out, self.activation, rng)]
+        self.w = list(map(Value, initial_weights(n_in, n_out, self.activation, rng)))
         self.b = Value(0.0)
 
     @property
@@ -430,11 +492,12 @@ class _LoadMethod:
     def __get__(self, instance: MLP | None, owner: type[MLP]) -> Callable[..., MLP]:
         if instance is None:
 
-            def load(path: str | os.PathLike[str], *, max_parameters: int | None = None) -> MLP:
+            def load(path: str | os.PathLike[str], *,
+                     max_parameters: int | None = MAX_PARAMETERS) -> MLP:
                 """A new MLP built from a model file written by `save` (checked field by field).
 
                 The architecture's parameter count is checked against `max_parameters`
-                (default `MAX_PARAMETERS`) before anything is built.
+                (None: no limit) before anything is built.
                 """
                 return owner._from_file(path, max_parameters)
         else:
@@ -470,8 +533,8 @@ class MLP(Module):
 
     Calling the model on one example (a sequence of numbers or Values) returns its output
     Value when there is one output, else the list of outputs; `model.outputs(x)` is always
-    a list. A model larger than `max_parameters` (default `MAX_PARAMETERS`) is refused
-    before anything is built.
+    a list. A model larger than `max_parameters` (default `MAX_PARAMETERS`; None: no limit)
+    is refused before anything is built. `rng` draws the weights instead of a seed.
 
     >>> model = MLP(3, [4, 4, 1], seed=0)
     >>> model.n_parameters, type(model([1.0, 2.0, 3.0])).__name__
@@ -492,7 +555,8 @@ class MLP(Module):
         output_activation: str = "identity",
         *,
         seed: int | None = None,
-        max_parameters: int | None = None,
+        rng: random.Random | None = None,
+        max_parameters: int | None = MAX_PARAMETERS,
     ) -> None:
         _check_size(n_in, "MLP: n_in")
         if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or not sizes:
@@ -508,7 +572,7 @@ class MLP(Module):
         self.activation = activation
         self.output_activation = output_activation
         self.seed = seed
-        rng = generator_for(seed, "MLP")
+        rng = rng if rng is not None else generator_for(seed, "MLP")
         fan_ins = [n_in, *sizes[:-1]]
         last = len(sizes) - 1
         self.layers = [
@@ -564,7 +628,8 @@ class MLP(Module):
         save_checkpoint(path, self.architecture, self.state_dict(), metadata)
 
     @classmethod
-    def _from_file(cls, path: str | os.PathLike[str], max_parameters: int | None = None) -> MLP:
+    def _from_file(cls, path: str | os.PathLike[str],
+                   max_parameters: int | None = MAX_PARAMETERS) -> MLP:
         checkpoint = load_checkpoint(path)
         model = cls._from_architecture(checkpoint.architecture, path, max_parameters)
         model._set_state(checkpoint.parameters, path)
@@ -572,7 +637,7 @@ class MLP(Module):
 
     def _load_into(self, path: str | os.PathLike[str]) -> MLP:
         checkpoint = load_checkpoint(path)
-        _check_architecture(checkpoint.architecture, path)
+        _check_architecture(checkpoint.architecture, path, max_parameters=None)  # compared next
         for key, value in self.architecture.items():
             if checkpoint.architecture[key] != value:
                 raise CheckpointError(
@@ -583,27 +648,23 @@ class MLP(Module):
         return self
 
     def _set_state(self, parameters: Mapping[str, float], path: str | os.PathLike[str]) -> None:
-        names = [name for name, _ in self.named_parameters()]
-        for name in names:
-            if name not in parameters:
-                raise CheckpointError(path, f"parameters.{name}", "missing")
-        if len(parameters) != len(names):  # then some name in the file is not a parameter
-            known = set(names)
-            for name in parameters:
-                if name not in known:
-                    raise CheckpointError(path, f"parameters.{name}",
-                                          "unexpected: not a parameter of this architecture")
-        self.load_state_dict(parameters, source=os.fspath(path))
+        def missing(name: str) -> CheckpointError:
+            return CheckpointError(path, f"parameters.{name}", "missing")
+
+        def unexpected(name: str) -> CheckpointError:
+            return CheckpointError(path, f"parameters.{name:.80}",
+                                   "unexpected: not a parameter of this architecture")
+
+        self._load_checked(parameters, os.fspath(path), missing, unexpected)
 
     @classmethod
     def _from_architecture(cls, architecture: Mapping[str, Any], path: str | os.PathLike[str],
-                           max_parameters: int | None = None) -> MLP:
+                           max_parameters: int | None = MAX_PARAMETERS) -> MLP:
         _check_architecture(architecture, path, max_parameters)
-        # The weights are about to be replaced: draw them from a private generator, leaving
-        # the library's own untouched by a load.
+        # The weights are set right after: none are drawn (the library's generator is left
+        # untouched by a load).
         return cls(architecture["n_in"], architecture["sizes"], architecture["activation"],
-                   architecture["output_activation"], seed=0,
-                   max_parameters=parameter_count(architecture["n_in"], architecture["sizes"]))
+                   architecture["output_activation"], rng=_NoDraws(), max_parameters=None)
 
     # -- PyTorch ---------------------------------------------------------------------------------
 
@@ -639,7 +700,7 @@ class MLP(Module):
         return torch.nn.Sequential(*modules)
 
     @classmethod
-    def from_torch(cls, module: Any, *, max_parameters: int | None = None) -> MLP:
+    def from_torch(cls, module: Any, *, max_parameters: int | None = MAX_PARAMETERS) -> MLP:
         """An MLP with the weights of a `torch.nn.Sequential` of `Linear` layers, each
         followed by nothing or one of ReLU, Tanh, Sigmoid, Identity (the reverse of `to_torch`).
 
@@ -689,7 +750,7 @@ class MLP(Module):
                              f"({', '.join(hidden)}); an MLP has one")
         sizes = [linear.out_features for linear, _ in layers]
         model = cls(layers[0][0].in_features, sizes, hidden[0] if hidden else "relu",
-                    layers[-1][1], seed=0, max_parameters=max_parameters)
+                    layers[-1][1], rng=_NoDraws(), max_parameters=max_parameters)
         state: dict[str, float] = {}
         for i, (linear, _) in enumerate(layers):
             weights = linear.weight.detach().to(device="cpu", dtype=torch.float64).tolist()
@@ -703,7 +764,7 @@ class MLP(Module):
 
 
 def _check_architecture(architecture: Mapping[str, Any], path: str | os.PathLike[str],
-                        max_parameters: int | None = None) -> None:
+                        max_parameters: int | None) -> None:
     def fail(key: str, problem: str) -> CheckpointError:
         return CheckpointError(path, f"architecture.{key}", problem)
 
@@ -731,6 +792,6 @@ def _check_architecture(architecture: Mapping[str, Any], path: str | os.PathLike
                             f"{', '.join(ACTIVATIONS)}")
     # Before anything is built: a small file can ask for an enormous network.
     try:
-        check_parameter_count(n_in, sizes, max_parameters, where="the architecture")
+        check_parameter_count(n_in, sizes, max_parameters, where="")
     except ValueError as error:
         raise fail("sizes", str(error)) from None
