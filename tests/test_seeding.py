@@ -57,7 +57,7 @@ class TestManualSeed:
         assert random.getstate() == state
 
     def test_the_seed_must_be_an_integer(self):
-        with pytest.raises(TypeError, match="manual_seed: seed must be an integer, got 1.5"):
+        with pytest.raises(TypeError, match=r"manual_seed: seed must be an integer, got 1\.5"):
             autograd.manual_seed(1.5)
         with pytest.raises(TypeError, match="MLP: seed must be an integer, got 'x'"):
             nn.MLP(2, [1], seed="x")
