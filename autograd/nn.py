@@ -348,13 +348,26 @@ class Module:
 
 def _inputs(x: Any, n_in: int, where: str) -> list[Value]:
     """One example's inputs as leaves (made once, shared by every neuron that reads them)."""
-    if isinstance(x, (Value, str, bytes)) or not isinstance(x, Iterable):
-        raise TypeError(f"{where}: expected a list of {n_in} inputs (numbers or Values), "
-                        f"got {type(x).__name__} {x!r:.60}")
-    items = x if isinstance(x, (list, tuple)) else list(x)
+    items = x
+    if x.__class__ is not list and x.__class__ is not tuple:
+        if isinstance(x, (Value, str, bytes)) or not isinstance(x, Iterable):
+            raise TypeError(f"{where}: expected a list of {n_in} inputs (numbers or Values), "
+                            f"got {type(x).__name__} {x!r:.60}")
+        items = list(x)
     if len(items) != n_in:
         raise ValueError(f"{where}: expected {n_in} inputs, got {len(items)}")
     return [v if isinstance(v, Value) else Value(v) for v in items]
+
+
+def _generator(seed: int | None, rng: random.Random | None, where: str) -> random.Random:
+    """`rng` if given, else `random.Random(seed)`, else the library's shared generator."""
+    if rng is None:
+        return generator_for(seed, where)
+    if seed is not None:
+        raise ValueError(f"{where}: give seed= or rng=, not both")
+    if not isinstance(rng, random.Random):
+        raise TypeError(f"{where}: rng must be a random.Random, got {type(rng).__name__}")
+    return rng
 
 
 def _one_or_list(outputs: list[Value]) -> Value | list[Value]:
@@ -395,7 +408,7 @@ class Neuron(Module):
         _check_size(n_in, "Neuron: n_in")
         self.activation = _activation_name(activation, nonlin, "Neuron")
         self._act = ACTIVATIONS[self.activation]
-        rng = rng if rng is not None else generator_for(seed, "Neuron")
+        rng = _generator(seed, rng, "Neuron")
         self.w = list(map(Value, initial_weights(n_in, n_out, self.activation, rng)))
         self.b = Value(0.0)
 
@@ -447,7 +460,7 @@ class Layer(Module):
         _check_size(n_in, "Layer: n_in")
         _check_size(n_out, "Layer: n_out")
         self.activation = _activation_name(activation, nonlin, "Layer")
-        rng = rng if rng is not None else generator_for(seed, "Layer")
+        rng = _generator(seed, rng, "Layer")
         self.neurons = [Neuron(n_in, self.activation, n_out=n_out, rng=rng)
                         for _ in range(n_out)]
 
@@ -572,7 +585,7 @@ class MLP(Module):
         self.activation = activation
         self.output_activation = output_activation
         self.seed = seed
-        rng = rng if rng is not None else generator_for(seed, "MLP")
+        rng = _generator(seed, rng, "MLP")
         fan_ins = [n_in, *sizes[:-1]]
         last = len(sizes) - 1
         self.layers = [

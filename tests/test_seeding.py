@@ -82,6 +82,14 @@ class TestSeedArgument:
         nn.MLP.load(path)
         assert rng.generator().random() == expected
 
+    def test_a_generator_can_be_given_instead(self):
+        a = nn.MLP(3, [4], rng=random.Random(3)).state_dict()
+        assert a == nn.MLP(3, [4], rng=random.Random(3)).state_dict()
+        with pytest.raises(ValueError, match="MLP: give seed= or rng=, not both"):
+            nn.MLP(3, [4], seed=1, rng=random.Random(1))
+        with pytest.raises(TypeError, match=r"Layer: rng must be a random\.Random, got int"):
+            nn.Layer(3, 4, rng=5)
+
     def test_the_seed_is_remembered(self):
         assert nn.MLP(2, [1], seed=3).seed == 3
         assert nn.MLP(2, [1]).seed is None
