@@ -55,6 +55,7 @@ from autograd.functional import (
 )
 from autograd.checking import ExplainReport, explain
 from autograd.functional import Dual, hvp, jacobian, jvp, linearize
+from autograd.rng import manual_seed
 
 __version__ = "0.1.0"
 
@@ -83,6 +84,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "checking": ("autograd.checking", None),
     "cost": ("autograd.cost", None),
     "count_ops": ("autograd.cost", "count_ops"),
+    "rng": ("autograd.rng", None),
 }
 
 
@@ -139,6 +141,7 @@ __all__ = sorted([
     "is_grad_enabled",
     "leaky_relu",
     "losses",
+    "manual_seed",
     "mean",
     "nn",
     "no_grad",
@@ -146,6 +149,7 @@ __all__ = sorted([
     "optim",
     "power",
     "primitive",
+    "rng",
     "silu",
     "square",
     "sum_values",

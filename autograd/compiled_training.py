@@ -56,13 +56,13 @@ class _Programs:
         n_out = model.sizes[-1]
 
         def loss_and_scores(params: Sequence[Any], x: Sequence[Any], t: Sequence[Any]) -> Any:
-            z = model(x)
+            z = model.outputs(x)
             # cross-entropy from logits; t is the one-hot target (or the 0/1 label)
             loss = softplus(z[0]) - z[0] * t[0] if n_out == 1 else logsumexp(z) - dot(t, z)
             return loss, z
 
         def scores(params: Sequence[Any], x: Sequence[Any]) -> Any:
-            return model(x)
+            return model.outputs(x)
 
         self.n_out = n_out
         self.train: CompiledFunction = compile(

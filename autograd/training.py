@@ -162,7 +162,7 @@ def engine_step(
     >>> len(step.scores[0]), model.layers[0].neurons[1].b.grad < 0
     (2, True)
     """
-    outputs = [model(x) for x in inputs]
+    outputs = [model.outputs(x) for x in inputs]
     loss = loss_fn(outputs, labels)
     loss.backward()
     return StepResult(loss.data, [[o.data for o in row] for row in outputs])
@@ -175,7 +175,7 @@ def engine_scores(model: MLP, inputs: Sequence[Sequence[float]]) -> list[list[fl
     [[0.0, 0.0, 0.0]]
     """
     with no_grad():
-        return [[o.data for o in model(x)] for x in inputs]
+        return [[o.data for o in model.outputs(x)] for x in inputs]
 
 
 @dataclass(frozen=True)

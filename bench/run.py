@@ -212,7 +212,7 @@ def mlp_step(repeat: int) -> Table:
 
     # compiled per sample, the batch as lists (a loop) and as numpy arrays
     def per_sample(ps: list[Value], x: list[Value], y: Value) -> Value:
-        margin = autograd.relu(1.0 + (-y) * model(x)[0]) * (1.0 / len(ys))
+        margin = autograd.relu(1.0 + (-y) * model(x)) * (1.0 / len(ys))
         return margin + (ALPHA / len(ys)) * autograd.sum_values([p * p for p in ps])
 
     looped = compile_function(per_sample, argnums=0, batch_args=["x", "y"])

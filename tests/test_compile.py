@@ -110,7 +110,7 @@ LABELS = [1.0, -1.0, 1.0, -1.0, 1.0]
 
 def svm_loss(model, xs, ys):
     """mean(relu(1 - y * score)) + 1e-4 * sum of squared parameters."""
-    margins = [autograd.relu(1.0 + (-y) * model(x)[0]) for x, y in zip(xs, ys)]
+    margins = [autograd.relu(1.0 + (-y) * model(x)) for x, y in zip(xs, ys)]
     penalty = autograd.sum_values([p * p for p in model.parameters()])
     return autograd.sum_values(margins) * (1.0 / len(margins)) + 1e-4 * penalty
 

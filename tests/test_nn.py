@@ -42,8 +42,7 @@ class TestParameters:
 
     def test_zero_grad(self):
         model = nn.MLP(2, [2, 1])
-        (out,) = model([1.0, 2.0])
-        out.backward()
+        model([1.0, 2.0]).backward()
         assert any(p.grad != 0.0 for p in model.parameters())
         model.zero_grad()
         assert all(p.grad == 0.0 for p in model.parameters())
@@ -114,8 +113,7 @@ class TestForward:
     def test_accepts_values_as_inputs_and_backpropagates_to_them(self):
         model = nn.MLP(2, [1], output_activation="identity", seed=0)
         x = [Value(1.0), Value(2.0)]
-        (out,) = model(x)
-        out.backward()
+        model(x).backward()
         assert [xi.grad for xi in x] == [w.data for w in model.layers[0].neurons[0].w]
 
 
@@ -194,7 +192,7 @@ class TestStateDict:
         a, b = nn.MLP(3, [4, 1], seed=1), nn.MLP(3, [4, 1], seed=2)
         b.load_state_dict(a.state_dict())
         assert b.state_dict() == a.state_dict()
-        assert [o.data for o in b([1.0, 2.0, 3.0])] == [o.data for o in a([1.0, 2.0, 3.0])]
+        assert b([1.0, 2.0, 3.0]).data == a([1.0, 2.0, 3.0]).data
 
     def test_bad_state_is_rejected_without_changing_anything(self):
         model = nn.MLP(2, [1], seed=0)

@@ -55,7 +55,7 @@ def band_colour(g: float) -> str:
 def trained_mlp_loss() -> tuple[Value, autograd.nn.MLP, list[tuple[str, Value]]]:
     """A squared error of a 2-3-1 network after one backward pass, and its named parameters."""
     model = autograd.nn.MLP(2, [3, 1], seed=0)
-    (out,) = model([0.5, -1.0])
+    out = model([0.5, -1.0])
     loss = (out - 1.0) ** 2
     loss.backward()
     return loss, model, model.named_parameters()
