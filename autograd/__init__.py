@@ -89,6 +89,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 
 
 def __getattr__(name: str) -> Any:
+    if name in OPS:  # an op declared in the table after this module was loaded
+        return OPS[name]
     try:
         module_name, attribute = _LAZY[name]
     except KeyError:

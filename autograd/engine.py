@@ -37,6 +37,7 @@ from typing import Any, Union
 
 __all__ = [
     "OPS",
+    "declare",
     "Constant",
     "Domain",
     "Hooks",
@@ -480,8 +481,12 @@ def declare(name: str, forward: Callable[..., float], formula: Formula, **fields
     cls = _CALL_PATHS.get(arity, Primitive)
     op = cls(name, forward, derivative, arity, formula=formula, **fields)
     if register:
+        if name in OPS and OPS[name].family is None:
+            raise ValueError(f"declare: the table has an op named {name!r} already")
         OPS[name] = op
         _FORMULA_NAMES[name] = op
+        if _CALL_PATHS and arity == 1 and op.family is None:  # after the table's own entries
+            setattr(Value, name, _unary_method(op))
     return op
 
 
@@ -846,8 +851,13 @@ def _run_backward(root: Value, seed: Operand, create_graph: bool) -> None:
     """
     if not isinstance(seed, Value):
         seed = _to_float(seed, "backward")
-    order, before, leaves, held = _backward_order(root)
+    # What each node and leaf held before the pass, noted before it is first changed.
+    met: list[Value] = []
+    before: list[Any] = []
+    leaves: list[Value] = []
+    held: list[Any] = []
     try:
+        order = _backward_order(root, met, before, leaves, held)
         root.grad = seed if create_graph or not isinstance(seed, Value) else seed._data
         if create_graph:
             _chain_rule_recorded(order, root)
@@ -855,7 +865,7 @@ def _run_backward(root: Value, seed: Operand, create_graph: bool) -> None:
             _chain_rule(order, root, _mode.hooks)
         _add_held(leaves, held, create_graph)
     except BaseException:
-        for node, grad in zip(*before):
+        for node, grad in zip(met, before):
             node.grad = grad
         for leaf, grad in zip(leaves, held):
             leaf.grad = grad
@@ -931,69 +941,57 @@ _SORTING = object()  # the mark of a node whose parents are being sorted
 _LEAF = object()  # the mark of a leaf met in this pass
 
 
-def _backward_order(root: Value) -> tuple[
-        list[Value], tuple[list[Value], list[Any]], list[Value], list[Any]]:
-    """The nodes made by ops that `root` depends on, parents first, and the gradients they
-    held; the leaves met, and the gradients they held. Every one of these grads is reset to
-    0.0, so the pass sums into them alone (`_add_held` adds the leaves' back at the end, and
-    an interrupted pass puts them all back).
+def _backward_order(root: Value, met: list[Value], before: list[Any], leaves: list[Value],
+                    held: list[Any]) -> list[Value]:
+    """The nodes made by ops that `root` depends on, parents first.
+
+    Every node met is noted in `met` with the gradient it held (`before`), every leaf in
+    `leaves` with its gradient (`held`), each before it is first changed; then all their
+    grads are reset to 0.0, so the pass sums into them alone (`_add_held` adds the leaves'
+    back at the end, and an interrupted pass puts them all back from these lists).
 
     While sorting, a node's `grad` slot holds its mark, so the sort needs no set of visited
-    nodes; the marks are erased before the chain rule, and on any interruption.
+    nodes.
     """
     order: list[Value] = []
-    before: list[Any] = []  # in the order nodes were first met, not the sorted order
-    met: list[Value] = []
-    leaves: list[Value] = []
-    held: list[Any] = []
     if not root.parents:
         if not isinstance(root, Constant):
             leaves.append(root)
             held.append(root.grad)
             root.grad = 0.0
-        return order, (met, before), leaves, held
+        return order
     stack: list[Value | None] = [root]
     pop, push, append = stack.pop, stack.append, order.append
-    node: Any = None
-    try:
-        while stack:
+    while stack:
+        node = pop()
+        if node is None:
             node = pop()
-            if node is None:
-                node = pop()
-                node.grad = _SORTED
-                append(node)
+            node.grad = _SORTED  # type: ignore[union-attr]
+            append(node)  # type: ignore[arg-type]
+            continue
+        mark = node.grad
+        if mark is _SORTING or mark is _SORTED:
+            continue
+        met.append(node)
+        before.append(mark)
+        node.grad = _SORTING
+        push(node)
+        push(None)
+        for parent in reversed(node.parents):
+            mark = parent.grad
+            if mark is _SORTING or mark is _SORTED or mark is _LEAF:
                 continue
-            mark = node.grad
-            if mark is _SORTING or mark is _SORTED:
-                continue
-            met.append(node)
-            before.append(mark)
-            node.grad = _SORTING
-            push(node)
-            push(None)
-            for parent in reversed(node.parents):
-                mark = parent.grad
-                if mark is _SORTING or mark is _SORTED or mark is _LEAF:
-                    continue
-                if parent.parents:
-                    push(parent)
-                elif parent.__class__ is not Constant:
-                    leaves.append(parent)
-                    held.append(mark)
-                    parent.grad = _LEAF
-        for node in order:
-            node.grad = 0.0
-        for node in leaves:
-            node.grad = 0.0
-    except BaseException:  # interrupted: every mark erased, every gradient put back
-        for marked, grad in zip(met, before):
-            marked.grad = grad
-        if node is not None and node.grad is _SORTING:  # marked, not yet listed
-            node.grad = before[-1] if met and met[-1] is node else 0.0
-        for leaf, grad in zip(leaves, held):
-            leaf.grad = grad
-        raise
-    return order, (met, before), leaves, held
+            if parent.parents:
+                push(parent)
+            elif parent.__class__ is not Constant:
+                leaves.append(parent)
+                held.append(mark)
+                parent.grad = _LEAF
+    for node in order:
+        node.grad = 0.0
+    for node in leaves:
+        node.grad = 0.0
+    return order
 
 
 def gradients(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) -> list[Any]:

@@ -126,11 +126,39 @@ def _spec(name: str, op: Primitive) -> _Spec:
     return _Spec(op.arity, lambda param, *xs: op(*xs), _regions(op))
 
 
-_SPECS: dict[str, _Spec] = {name: _spec(name, op) for name, op in engine.OPS.items()}
+class _Specs(dict):  # type: ignore[type-arg]
+    """The table's specs by name, brought up to date with `engine.OPS` when an op is added."""
 
-OP_NAMES: tuple[str, ...] = tuple(_SPECS)
-"""The names of every op the strategies cover: every primitive of the op table
-(`autograd.engine.OPS`), under its canonical name."""
+    def refresh(self) -> None:
+        if len(self) != len(engine.OPS) or any(not dict.__contains__(self, n)
+                                               for n in engine.OPS):
+            self.clear()
+            self.update((name, _spec(name, op)) for name, op in engine.OPS.items())
+
+    def __missing__(self, name: str) -> _Spec:
+        self.refresh()
+        return dict.__getitem__(self, name)
+
+    def __contains__(self, name: object) -> bool:
+        self.refresh()
+        return dict.__contains__(self, name)
+
+
+_SPECS = _Specs()
+_SPECS.refresh()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "OP_NAMES":  # the names of every op the strategies cover: the whole table
+        return _op_names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _op_names() -> tuple[str, ...]:
+    """The names of every op the strategies cover: every primitive of the op table
+    (`autograd.engine.OPS`), under its canonical name, including ops declared later."""
+    _SPECS.refresh()
+    return tuple(_SPECS)
 
 _ALIASES = {"sum_values": "sum", "max": "maximum", "min": "minimum", "+": "add", "*": "mul",
             "-": "sub", "/": "div", ">=": "greater_equal", "abs_": "abs", "pow_": "pow"}
@@ -148,13 +176,13 @@ def _resolve(op: str | Primitive | Callable[..., Any]) -> tuple[str, float | Non
         name = _ALIASES.get(op, op)
         if name in _SPECS:
             return name, None
-        raise ValueError(f"unknown op {op!r}; known ops: {', '.join(OP_NAMES)}")
+        raise ValueError(f"unknown op {op!r}; known ops: {', '.join(_op_names())}")
     name = getattr(op, "name", None) or getattr(op, "__name__", None)
     if isinstance(name, str):
         name = _ALIASES.get(name, name)
         if name in _SPECS:
             return name, None
-    raise ValueError(f"no domain is known for {op!r}; known ops: {', '.join(OP_NAMES)}")
+    raise ValueError(f"no domain is known for {op!r}; known ops: {', '.join(_op_names())}")
 
 
 def _in(domain: Domain, x: float) -> bool:
@@ -280,12 +308,12 @@ def op_cases(draw: st.DrawFn, ops: Iterable[str] | None = None) -> OpCase:
 
 def _checked_names(ops: Iterable[str] | None) -> tuple[str, ...]:
     if ops is None:
-        return OP_NAMES
+        return _op_names()
     names = tuple(ops)
     unknown = [n for n in names if n not in _SPECS]
     if unknown or not names:
         raise ValueError(
-            f"unknown or no ops {unknown or names!r}; known ops: {', '.join(OP_NAMES)}"
+            f"unknown or no ops {unknown or names!r}; known ops: {', '.join(_op_names())}"
         )
     return names
 
