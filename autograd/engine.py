@@ -38,6 +38,7 @@ from typing import Any, Union
 __all__ = [
     "OPS",
     "declare",
+    "undeclare",
     "Constant",
     "Domain",
     "Hooks",
@@ -491,6 +492,21 @@ def declare(name: str, forward: Callable[..., float], formula: Formula, **fields
 
 
 _CALL_PATHS: dict[int, type[Primitive]] = {}  # arity -> a subclass with a direct call path
+
+
+def undeclare(name: str) -> Primitive:
+    """Take an op declared with `declare` out of the table again (and its method off Value).
+
+    >>> _ = declare("twice", lambda x: 2 * x, {"x": "2"}); undeclare("twice").name
+    'twice'
+    >>> "twice" in OPS, hasattr(Value, "twice")
+    (False, False)
+    """
+    op = OPS.pop(name)
+    _FORMULA_NAMES.pop(name, None)
+    if getattr(Value, name, None) is not None and name not in _BUILT_IN:
+        delattr(Value, name)
+    return op
 
 
 def _derivative_from(formula: Formula, fields: Mapping[str, Any]) -> Derivative:
@@ -1597,6 +1613,7 @@ def _as_unary_binary() -> None:
 
 
 _CALL_PATHS.update({1: _Unary, 2: _Binary})
+_BUILT_IN = frozenset(vars(Value))  # Value's own attributes, never removed by undeclare
 OPS["power"] = power(2.0)  # the families in the table, each with a typical parameter
 OPS["leaky_relu"] = leaky(0.01)
 _as_unary_binary()

@@ -96,9 +96,8 @@ def cube_op():
     op = declare("cube", lambda x: x * x * x, {"x": "3 * x**2"},
                  spelling=("{0} * {0} * {0}", "{0} * {0} * {0}"), doc="x cubed.")
     yield op
-    OPS.pop("cube")
-    engine._FORMULA_NAMES.pop("cube")
-    delattr(Value, "cube")
+    engine.undeclare("cube")
+    assert not hasattr(Value, "cube") and "cube" not in OPS
 
 
 def test_one_entry_makes_a_new_op_everywhere(cube_op):
