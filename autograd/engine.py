@@ -867,13 +867,14 @@ def _run_backward(root: Value, seed: Operand, create_graph: bool) -> None:
     """
     if not isinstance(seed, Value):
         seed = _to_float(seed, "backward")
-    # What each node and leaf held before the pass, noted before it is first changed.
-    met: list[Value] = []
-    before: list[Any] = []
+    # The nodes the pass changes, listed before each is first changed: those made by ops
+    # (sorted, or still on the sort's stack), and the leaves with the gradients they held.
+    order: list[Value] = []
+    stack: list[Value | None] = []
     leaves: list[Value] = []
     held: list[Any] = []
     try:
-        order = _backward_order(root, met, before, leaves, held)
+        _backward_order(root, order, stack, leaves, held)
         root.grad = seed if create_graph or not isinstance(seed, Value) else seed._data
         if create_graph:
             _chain_rule_recorded(order, root)
@@ -881,9 +882,10 @@ def _run_backward(root: Value, seed: Operand, create_graph: bool) -> None:
             _chain_rule(order, root, _mode.hooks)
         _add_held(leaves, held, create_graph)
     except BaseException:
-        for node, grad in zip(met, before):
-            node.grad = grad
-        for leaf, grad in zip(leaves, held):
+        for node in (*order, *stack):  # nodes made by ops start every pass at zero
+            if node is not None:
+                node.grad = 0.0
+        for leaf, grad in zip(leaves, held):  # leaves get back exactly what they held
             leaf.grad = grad
         raise
 
@@ -957,42 +959,39 @@ _SORTING = object()  # the mark of a node whose parents are being sorted
 _LEAF = object()  # the mark of a leaf met in this pass
 
 
-def _backward_order(root: Value, met: list[Value], before: list[Any], leaves: list[Value],
-                    held: list[Any]) -> list[Value]:
-    """The nodes made by ops that `root` depends on, parents first.
-
-    Every node met is noted in `met` with the gradient it held (`before`), every leaf in
-    `leaves` with its gradient (`held`), each before it is first changed; then all their
-    grads are reset to 0.0, so the pass sums into them alone (`_add_held` adds the leaves'
-    back at the end, and an interrupted pass puts them all back from these lists).
+def _backward_order(root: Value, order: list[Value], stack: list[Value | None],
+                    leaves: list[Value], held: list[Any]) -> None:
+    """Fill `order` with the nodes made by ops that `root` depends on, parents first, and
+    `leaves` with the leaves met and `held` with the gradients they held; reset all their
+    grads to 0.0, so the pass sums into them alone (`_add_held` adds the leaves' back).
 
     While sorting, a node's `grad` slot holds its mark, so the sort needs no set of visited
-    nodes.
+    nodes. Every node is on `stack` or in `order` before it is marked, and every leaf in
+    `leaves` and `held`, so an interrupted pass can find and erase every mark.
     """
-    order: list[Value] = []
     if not root.parents:
         if not isinstance(root, Constant):
             leaves.append(root)
             held.append(root.grad)
             root.grad = 0.0
-        return order
-    stack: list[Value | None] = [root]
+        return
+    stack.append(root)
     pop, push, append = stack.pop, stack.append, order.append
     while stack:
-        node = pop()
+        node = stack[-1]
         if node is None:
-            node = pop()
+            pop()
+            node = stack[-1]
+            append(node)  # listed in the order first, then taken off the stack
+            pop()
             node.grad = _SORTED  # type: ignore[union-attr]
-            append(node)  # type: ignore[arg-type]
             continue
         mark = node.grad
         if mark is _SORTING or mark is _SORTED:
+            pop()
             continue
-        met.append(node)
-        before.append(mark)
+        push(None)  # the node stays on the stack, under a marker, while its parents sort
         node.grad = _SORTING
-        push(node)
-        push(None)
         for parent in reversed(node.parents):
             mark = parent.grad
             if mark is _SORTING or mark is _SORTED or mark is _LEAF:
@@ -1007,7 +1006,6 @@ def _backward_order(root: Value, met: list[Value], before: list[Any], leaves: li
         node.grad = 0.0
     for node in leaves:
         node.grad = 0.0
-    return order
 
 
 def gradients(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) -> list[Any]:
