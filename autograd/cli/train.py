@@ -187,7 +187,7 @@ def run_train(args: argparse.Namespace) -> int:
         try:
             write_report(report, result.model, result.dataset, evaluation, result.history,
                          training=asdict(config.resolved()), train_accuracy=train_accuracy,
-                         model_path=output)
+                         model_path=output, backend=backend)
         except OSError as error:
             print(f"train: cannot write the report: {error}", file=sys.stderr)
             return 1

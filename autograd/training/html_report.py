@@ -29,14 +29,23 @@ from typing import Any
 
 from autograd.files import write_text
 from autograd.nn import MLP
+from autograd.training.backends import DYNAMIC, Backend, checked_scores, predicted_class
 from autograd.training.datasets import Dataset
 from autograd.training.text_report import Evaluation
-from autograd.training.svg import Series, heatmap, line_chart, pixel_image, scatter
+from autograd.training.svg import (
+    Series,
+    heatmap,
+    line_chart,
+    pixel_image,
+    scatter,
+    square_bounds,
+)
 
 __all__ = ["MAX_IMAGES", "history_from_metadata", "render_report", "report_path",
            "write_report"]
 
 MAX_IMAGES = 120  # misread examples drawn; the rest are counted
+REGION_BUDGET = 1_000_000  # parameter-evaluations spent on the decision regions of a 2-d set
 
 _STYLE = """
 :root { color-scheme: light; }
@@ -151,7 +160,27 @@ def _curves(history: Sequence[Mapping[str, Any]], model: MLP) -> str:
             "steeply is exploding (try a smaller learning rate).</p></section>")
 
 
-def _mistakes(evaluation: Evaluation, dataset: Dataset) -> str:
+def _regions(model: MLP, bounds: tuple[float, float, float, float],
+             backend: Backend) -> list[list[int]] | None:
+    """The class the model gives the centre of each cell of a grid over `bounds`, top row first.
+
+    The grid is finer for small models: about `REGION_BUDGET` parameter-evaluations in all.
+    """
+    side = max(12, min(48, math.isqrt(max(1, REGION_BUDGET // max(1, model.n_parameters)))))
+    x_low, x_high, y_low, y_high = bounds
+    centres = [[x_low + (c + 0.5) * (x_high - x_low) / side,
+                y_high - (r + 0.5) * (y_high - y_low) / side]
+               for r in range(side) for c in range(side)]
+    try:
+        scores = checked_scores(backend, model, centres)
+    except ArithmeticError:
+        return None
+    classes = [predicted_class(row) for row in scores]
+    return [classes[r * side:(r + 1) * side] for r in range(side)]
+
+
+def _mistakes(evaluation: Evaluation, dataset: Dataset, model: MLP | None = None,
+              backend: Backend = DYNAMIC) -> str:
     inputs = dataset.split.test_inputs
     n_wrong, n_all = len(evaluation.mistakes), len(evaluation.labels)
     if dataset.n_features == 64 and dataset.name == "digits":
@@ -161,7 +190,7 @@ def _mistakes(evaluation: Evaluation, dataset: Dataset) -> str:
             figures = []
             for i in evaluation.mistakes[:MAX_IMAGES]:
                 truth, read = evaluation.labels[i], evaluation.predicted[i]
-                image = pixel_image(inputs[i], 8, title=f"a {truth} read as {read}")
+                image = pixel_image(inputs[i], 8, scale=9, title=f"a {truth} read as {read}")
                 figures.append(f'<figure class="digit">{image}<figcaption>{truth} read as '
                                f'<span class="read">{read}</span></figcaption></figure>')
             more = (f'<p class="note">Showing the first {MAX_IMAGES} of {n_wrong}.</p>'
@@ -169,13 +198,17 @@ def _mistakes(evaluation: Evaluation, dataset: Dataset) -> str:
             body = f'<div class="digits">{"".join(figures)}</div>{more}'
         return (f'<section id="misread"><h2>Misread digits: {n_wrong} of {n_all}</h2>{body}'
                 "</section>")
-    if dataset.n_features == 2:
+    if dataset.n_features == 2 and model is not None:
         wrong = set(evaluation.mistakes)
+        bounds = square_bounds(inputs)
         picture = scatter(inputs, evaluation.labels, [i in wrong for i in range(n_all)],
-                          title="Held-out points; misread ones ringed", chart_id="misread-points")
+                          title="Held-out points over the model's decision regions; misread "
+                                "ones ringed", bounds=bounds,
+                          regions=_regions(model, bounds, backend), chart_id="misread-points")
         return (f'<section id="misread"><h2>Misread points: {n_wrong} of {n_all}</h2>'
-                f'{picture}<p class="note">Held-out points coloured by their true class; '
-                "the ones the model reads wrong are ringed in red.</p></section>")
+                f'{picture}<p class="note">Held-out points coloured by their true class, over '
+                "the class the model gives each part of the plane; the points it reads wrong "
+                "are ringed in red.</p></section>")
     return (f'<section id="misread"><h2>Misread examples: {n_wrong} of {n_all}</h2>'
             f'<p class="note">Indices: {escape(", ".join(map(str, evaluation.mistakes[:200])))}'
             "</p></section>")
@@ -211,8 +244,11 @@ def render_report(model: MLP, dataset: Dataset, evaluation: Evaluation,
                   history: Sequence[Mapping[str, Any]], *,
                   training: Mapping[str, Any] | None = None,
                   train_accuracy: float | None = None, model_path: str | None = None,
-                  title: str | None = None) -> str:
-    """The report page as text (see the module docstring); every label is escaped."""
+                  title: str | None = None, backend: Backend = DYNAMIC) -> str:
+    """The report page as text (see the module docstring); every label is escaped.
+
+    `backend` scores the grid of decision regions drawn for a data set in the plane.
+    """
     epochs = history[-1]["epoch"] if history else None
     rows = _summary_rows(model, dataset, evaluation, training, train_accuracy, model_path,
                          epochs)
@@ -241,7 +277,7 @@ examples read right.</p>
 <section id="confusion-matrix"><h2>Confusion matrix</h2>{confusion}
 <p class="note">Rows are the true classes, columns the model's answers; each cell is shaded by
 its share of the row, and a red edge marks a confusion that happened.</p></section>
-{_mistakes(evaluation, dataset)}
+{_mistakes(evaluation, dataset, model, backend)}
 </main>
 </body>
 </html>

@@ -26,6 +26,7 @@ __all__ = [
     "nice_ticks",
     "pixel_image",
     "scatter",
+    "square_bounds",
 ]
 
 # Eight colours that stay distinct for the common kinds of colour blindness.
@@ -130,7 +131,7 @@ def line_chart(series: Sequence[Series], *, title: str, x_label: str, y_label: s
     True
     """
     left, right, top, bottom = 58, 14, 30, 44
-    legend_rows = math.ceil(len(series) / 3) if len(series) > 1 else 0
+    legend_rows = math.ceil(len(series) / 3)  # also for one series: charts side by side align
     top += 16 * legend_rows
     height += 16 * legend_rows
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -302,41 +303,68 @@ def pixel_image(pixels: Sequence[float], side: int, *, scale: int = 7, title: st
     return "".join(parts)
 
 
-def scatter(points: Sequence[Sequence[float]], classes: Sequence[int],
-            marked: Sequence[bool], *, title: str, size: int = 320,
-            chart_id: str | None = None) -> str:
-    """Points in the plane coloured by class; marked points get a red ring.
+def square_bounds(points: Sequence[Sequence[float]],
+                  margin: float = 0.08) -> tuple[float, float, float, float]:
+    """A square (x_low, x_high, y_low, y_high) around the points, centred, with a margin.
 
-    >>> svg = scatter([[0, 0], [1, 1]], [0, 1], [False, True], title="S")
-    >>> svg.count("<circle"), svg.count('class="marked"')
-    (3, 1)
+    >>> square_bounds([[0, 0], [2, 1]], margin=0.0)
+    (0.0, 2.0, -0.5, 1.5)
     """
-    pad = 20
     xs = [float(p[0]) for p in points] or [0.0]
     ys = [float(p[1]) for p in points] or [0.0]
-    x_low, x_high, y_low, y_high = min(xs), max(xs), min(ys), max(ys)
-    span = max(x_high - x_low, y_high - y_low) or 1.0
+    span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
+    half = span * (0.5 + margin)
+    x_mid, y_mid = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    return x_mid - half, x_mid + half, y_mid - half, y_mid + half
+
+
+def scatter(points: Sequence[Sequence[float]], classes: Sequence[int],
+            marked: Sequence[bool], *, title: str, size: int = 360,
+            bounds: tuple[float, float, float, float] | None = None,
+            regions: Sequence[Sequence[int]] | None = None, chart_id: str | None = None) -> str:
+    """Points in the plane coloured by class; marked points get a red ring.
+
+    `regions` (rows from the top, columns from the left, over `bounds`) shades the plane
+    by the class a model gives each cell, a picture of its decision boundary.
+
+    >>> svg = scatter([[0, 0], [1, 1]], [0, 1], [False, True], title="S", regions=[[0, 1]])
+    >>> svg.count("<circle"), svg.count('class="marked"'), svg.count('class="region"')
+    (3, 1, 2)
+    """
+    x_low, x_high, y_low, y_high = bounds or square_bounds(points)
 
     def sx(x: float) -> float:
-        return pad + (x - x_low) / span * (size - 2 * pad)
+        return (x - x_low) / ((x_high - x_low) or 1.0) * size
 
     def sy(y: float) -> float:
-        return size - pad - (y - y_low) / span * (size - 2 * pad)
+        return size - (y - y_low) / ((y_high - y_low) or 1.0) * size
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart scatter"'
              + (f' id="{escape(chart_id)}"' if chart_id else "")
              + f' width="{size}" height="{size}" viewBox="0 0 {size} {size}" role="img" '
              f'aria-label="{escape(title)}" style="{_FONT};font-size:11px">',
              f"<title>{escape(title)}</title>",
-             f'<rect x="0.5" y="0.5" width="{size - 1}" height="{size - 1}" fill="#fff" '
-             f'stroke="#888"/>']
+             f'<rect width="{size}" height="{size}" fill="#fff"/>']
+    if regions:
+        rows, columns = len(regions), max(len(row) for row in regions)
+        cell_w, cell_h = size / columns, size / rows
+        # opaque cells that overlap a little, faded together as one group: no seams
+        parts.append('<g opacity="0.18" shape-rendering="crispEdges">')
+        for r, row in enumerate(regions):
+            for c, label in enumerate(row):
+                parts.append(f'<rect class="region" x="{_num(c * cell_w)}" y="{_num(r * cell_h)}" '
+                             f'width="{_num(cell_w + 0.5)}" height="{_num(cell_h + 0.5)}" '
+                             f'fill="{PALETTE[label % len(PALETTE)]}"/>')
+        parts.append("</g>")
     for (x, y), label, wrong in zip(((p[0], p[1]) for p in points), classes, marked):
         colour = PALETTE[label % len(PALETTE)]
-        parts.append(f'<circle cx="{_num(sx(x))}" cy="{_num(sy(y))}" r="3.5" fill="{colour}" '
-                     f'fill-opacity="0.8"/>')
+        parts.append(f'<circle cx="{_num(sx(x))}" cy="{_num(sy(y))}" r="4" fill="{colour}" '
+                     f'stroke="#fff" stroke-width="0.8"/>')
         if wrong:
-            parts.append(f'<circle class="marked" cx="{_num(sx(x))}" cy="{_num(sy(y))}" r="7" '
-                         f'fill="none" stroke="#d00" stroke-width="1.8"><title>class {label}, '
+            parts.append(f'<circle class="marked" cx="{_num(sx(x))}" cy="{_num(sy(y))}" r="8" '
+                         f'fill="none" stroke="#d00" stroke-width="2"><title>class {label}, '
                          f"read wrong</title></circle>")
+    parts.append(f'<rect x="0.5" y="0.5" width="{size - 1}" height="{size - 1}" fill="none" '
+                 f'stroke="#888"/>')
     parts.append("</svg>")
     return "\n".join(parts)
