@@ -80,7 +80,7 @@ MAX_DEPTH = 100  # nesting of lists and objects in a model file's architecture a
 # parameter takes about 60 bytes as written (name, number, separators); the rest is slack
 # for long names and the metadata.
 BYTES_PER_PARAMETER = 200
-_SLACK_BYTES = 16 * 1024 * 1024
+_SLACK_BYTES = 4 * 1024 * 1024
 
 
 # ----------------------------------------------------------------------------------------------
