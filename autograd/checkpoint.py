@@ -5,7 +5,6 @@
 True
 """
 
-from autograd import files
 from autograd.files import (
     FORMAT,
     VERSION,

@@ -468,7 +468,8 @@ def load_checkpoint(path: str | os.PathLike[str], *,
     for key in sorted(document.keys() - expected):
         raise CheckpointError(path, key, "unexpected field")
     if document["format"] != FORMAT:
-        raise CheckpointError(path, "format", f"expected {FORMAT!r}, got {document['format']!r:.60}")
+        raise CheckpointError(path, "format",
+                              f"expected {FORMAT!r}, got {document['format']!r:.60}")
     if document["version"] != VERSION or isinstance(document["version"], bool):
         raise CheckpointError(path, "version",
                               f"expected {VERSION}, got {document['version']!r:.60}")

@@ -134,7 +134,9 @@ class TestDeepAndBrokenFiles:
         path.write_text('{"a": ' + "[" * 2000 + "]" * 2000 + "}")
         assert main(["evaluate", str(path)]) == 1
         err = _one_line(capsys.readouterr().err)
-        assert err.startswith(f"evaluate: {path}: ") and "nested too deeply" in err
+        # the parser refuses the nesting (up to 3.12) or reads it and the fields are wrong
+        assert err.startswith(f"evaluate: {path}: ")
+        assert "nested too deeply" in err or "field 'architecture': missing" in err
 
     @pytest.mark.parametrize("content", ["", "{", "[1, 2]", '{"format": 1}', "\xff\xfe"],
                              ids=["empty", "truncated", "list", "fields", "not-utf8"])

@@ -421,7 +421,7 @@ def parse(text: str) -> Expression:
     >>> parse("x.__class__")
     Traceback (most recent call last):
     ...
-    autograd.cli.expression.ExpressionError: unexpected '.' at column 2: attribute access is not allowed
+    autograd.cli.expression.ExpressionError: unexpected '.' at column 2: attribute access is ...
     """
     if not isinstance(text, str):
         raise ExpressionError(f"expected the expression as text, got {type(text).__name__}")

@@ -22,9 +22,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from autograd.cli.expression import FUNCTIONS, ExpressionError, parse
 from autograd.engine import Value
 from autograd.files import why_unwritable
-from autograd.cli.expression import FUNCTIONS, ExpressionError, parse
 from autograd.viz import DEFAULT_MAX_NODES, RendererNotFound, diagram_format, save, text_tree
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")

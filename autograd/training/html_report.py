@@ -31,7 +31,6 @@ from autograd.files import write_text
 from autograd.nn import MLP
 from autograd.training.backends import DYNAMIC, Backend, checked_scores, predicted_class
 from autograd.training.datasets import Dataset
-from autograd.training.text_report import Evaluation
 from autograd.training.svg import (
     Series,
     heatmap,
@@ -40,6 +39,7 @@ from autograd.training.svg import (
     scatter,
     square_bounds,
 )
+from autograd.training.text_report import Evaluation
 
 __all__ = ["MAX_IMAGES", "history_from_metadata", "render_report", "report_path",
            "write_report"]

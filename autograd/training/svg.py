@@ -164,7 +164,7 @@ def line_chart(series: Sequence[Series], *, title: str, x_label: str, y_label: s
             fraction = (y - y_low) / ((y_high - y_low) or 1.0)
         return top + plot_h - fraction * plot_h
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart line-chart"'
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" class="chart line-chart"'
              + (f' id="{escape(chart_id)}"' if chart_id else "")
              + f' width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img"'
              f' aria-label="{escape(title)}" style="{_FONT};font-size:11px">',
@@ -246,7 +246,7 @@ def heatmap(matrix: Sequence[Sequence[int]], *, title: str, row_label: str, colu
     n_columns = max((len(row) for row in matrix), default=0)
     left, top = 62, 52
     width, height = left + n_columns * cell + 12, top + n_rows * cell + 12
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart heatmap"'
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" class="chart heatmap"'
              + (f' id="{escape(chart_id)}"' if chart_id else "")
              + f' width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img"'
              f' aria-label="{escape(title)}" style="{_FONT};font-size:12px">',
@@ -339,7 +339,7 @@ def scatter(points: Sequence[Sequence[float]], classes: Sequence[int],
     def sy(y: float) -> float:
         return size - (y - y_low) / ((y_high - y_low) or 1.0) * size
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart scatter"'
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" class="chart scatter"'
              + (f' id="{escape(chart_id)}"' if chart_id else "")
              + f' width="{size}" height="{size}" viewBox="0 0 {size} {size}" role="img" '
              f'aria-label="{escape(title)}" style="{_FONT};font-size:11px">',
