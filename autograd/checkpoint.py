@@ -1,7 +1,7 @@
 """Model files under their older module name: everything here lives in `autograd.files`.
 
->>> from autograd.checkpoint import load_checkpoint
->>> load_checkpoint is files.load_checkpoint
+>>> from autograd import checkpoint, files
+>>> checkpoint.load_checkpoint is files.load_checkpoint
 True
 """
 
