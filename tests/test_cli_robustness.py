@@ -175,8 +175,8 @@ class TestDivergence:
                        "--lr", "1e308", "--engine", engine, "--output", str(path)])
         assert status == 1
         err = _one_line(capsys.readouterr().err)
-        assert err == ("train: training diverged at epoch 1 (loss nan); try a smaller --lr; "
-                       "nothing saved")
+        assert err == ("train: training diverged at epoch 1 (the held-out outputs are not "
+                       "finite); try a smaller --lr; nothing saved")
         assert list(tmp_path.iterdir()) == []  # neither a model nor a report
 
     def test_a_nan_output_with_a_finite_loss_is_divergence(self, tmp_path):
@@ -185,7 +185,22 @@ class TestDivergence:
             train(TrainConfig(dataset="moons", samples=60, epochs=4, output=str(path)),
                   out=io.StringIO(), backend=_scores_turn_nan(at_call=5))  # 2 batches/epoch
         assert caught.value.epoch == 3
+        assert caught.value.detail == "an output is not finite"
+        assert math.isfinite(caught.value.loss)
         assert load_checkpoint(path).metadata["epoch"] == 2
+
+    def test_an_infinite_weight_is_divergence_too(self):
+        def step(model, inputs, labels, loss_fn):
+            result = engine_step(model, inputs, labels, loss_fn)
+            model.parameters()[0].grad = 1e308  # lr 10 takes this weight to -inf
+            return result
+
+        with pytest.raises(TrainingDiverged) as caught:
+            train(TrainConfig(dataset="xor", samples=40, epochs=2, optimizer="sgd", lr=10.0,
+                              momentum=0.0), out=io.StringIO(),
+                  backend=Backend("huge-gradient", step, engine_scores))
+        assert caught.value.epoch == 1 and caught.value.detail == "a weight is not finite"
+        assert caught.value.result.epochs_done == 0
 
     def test_evaluate_refuses_a_model_that_outputs_nan(self, tmp_path, capsys):
         path = tmp_path / "m.json"

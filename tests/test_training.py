@@ -217,7 +217,8 @@ class TestDivergence:
         # 32 training examples: one batch per epoch. Its update makes the weights ~1e200, so
         # the held-out outputs at the end of epoch 1 are no longer finite: that epoch is not
         # a good one and is not saved.
-        assert err.startswith("train: training diverged at epoch 1 (loss nan)")
+        assert err.startswith("train: training diverged at epoch 1 (the held-out outputs are "
+                              "not finite)")
         assert "try a smaller --lr" in err and len(err.splitlines()) == 1
         assert err.endswith("nothing saved")
         assert not path.exists()

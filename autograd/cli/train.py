@@ -166,7 +166,7 @@ def run_train(args: argparse.Namespace) -> int:
         kept = error.result
         where = (f"; {kept.saved_to} keeps epoch {kept.saved_epoch}"
                  if kept is not None and kept.saved_to else "; nothing saved")
-        print(f"\ntrain: training diverged at epoch {error.epoch} (loss {error.loss:g}); "
+        print(f"\ntrain: training diverged at epoch {error.epoch} ({error.detail}); "
               f"try a smaller --lr{where}", file=sys.stderr)
         return 1
     if result.interrupted:

@@ -127,15 +127,21 @@ class TrainingDiverged(ArithmeticError):
 
     The model file (if any) still holds the last epoch that finished with finite numbers.
 
+    `detail` says what stopped being finite (by default the loss).
+
     >>> str(TrainingDiverged(3, float("nan"), None))
     'training diverged at epoch 3 (loss nan); try a smaller learning rate'
+    >>> TrainingDiverged(2, 0.7, None, "a weight is not finite").detail
+    'a weight is not finite'
     """
 
-    def __init__(self, epoch: int, loss: float, result: TrainResult | None) -> None:
+    def __init__(self, epoch: int, loss: float, result: TrainResult | None,
+                 detail: str | None = None) -> None:
         self.epoch = epoch
         self.loss = loss
         self.result = result
-        super().__init__(f"training diverged at epoch {epoch} (loss {loss:g}); "
+        self.detail = detail or f"loss {loss:g}"
+        super().__init__(f"training diverged at epoch {epoch} ({self.detail}); "
                          f"try a smaller learning rate")
 
 
@@ -280,7 +286,7 @@ def train(
                 norm_sums = [a + b for a, b in zip(norm_sums, layer_grad_norms(model))]
                 optimizer.step()
                 if not all(math.isfinite(p.data) for p in params):
-                    raise TrainingDiverged(epoch, step.loss, result)
+                    raise TrainingDiverged(epoch, step.loss, result, "a weight is not finite")
                 if ema is not None:
                     ema.update()
                 total_loss += step.loss * len(labels)
@@ -295,7 +301,8 @@ def train(
                         test_accuracy = accuracy(model, split.test_inputs, split.test_labels,
                                                  backend)
                 except (ArithmeticError, ValueError):  # outputs overflowed: weights too large
-                    raise TrainingDiverged(epoch, math.nan, result) from None
+                    raise TrainingDiverged(epoch, total_loss / seen, result,
+                                           "the held-out outputs are not finite") from None
                 result.loss, result.train_accuracy = total_loss / seen, right / seen
                 result.test_accuracy, result.epochs_done = test_accuracy, epoch
                 result.history.append({
@@ -349,14 +356,16 @@ def _checked_step(backend: Backend, model: MLP, inputs: Sequence[Sequence[float]
     try:
         with _quiet_overflow():
             step = backend.step(model, inputs, labels, loss_fn)
-    except (ArithmeticError, ValueError):
+    except (ArithmeticError, ValueError) as error:
         if first:
             raise
-        raise TrainingDiverged(epoch, math.nan, result) from None
+        first_line = (str(error).splitlines() or [type(error).__name__])[0][:120]
+        raise TrainingDiverged(epoch, math.nan, result, f"the step failed: {first_line}") \
+            from None
     if not math.isfinite(step.loss):
         raise TrainingDiverged(epoch, step.loss, result)
     if not all(math.isfinite(s) for row in step.scores for s in row):
-        raise TrainingDiverged(epoch, math.nan, result)
+        raise TrainingDiverged(epoch, step.loss, result, "an output is not finite")
     return step
 
 
