@@ -183,6 +183,18 @@ class TestTheLibraryWritesThroughIt:
         assert _is_char_device(device)
 
 
+def test_graph_refuses_a_device_before_printing(tmp_path, capsys):
+    from autograd.cli import main
+
+    device = _char_device(tmp_path, "g.svg")
+    assert main(["graph", "x * 2", "--at", "x=1", "-o", str(device)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip() == (f"autograd graph: error: cannot write {device}: it is a "
+                                    f"character device, not a regular file")
+    assert _is_char_device(device)
+
+
 def _nested(levels: int) -> str:
     return "[" * levels + "]" * levels
 
