@@ -28,6 +28,8 @@ LEAN = "not browser and not notebook"
 
 nox.options.sessions = ["tests"]
 nox.options.error_on_missing_interpreters = False  # CI too: an absent one is skipped
+if hasattr(nox.options, "download_python"):  # newer nox could fetch a missing one: don't
+    nox.options.download_python = "never"
 
 
 def _runs(executable: str) -> bool:
