@@ -217,11 +217,14 @@ class TestHostileMetadata:
     def test_history_from_a_file_is_checked(self):
         history = history_from_metadata([
             {"epoch": 1, "loss": "1", "train_accuracy": 0.5, "grad_norms": [1e400, -1.0]},
-            {"epoch": True}, "x", {"loss": 1.0},
+            {"epoch": True}, "x", {"loss": 1.0}, {"epoch": 10**400}, {"epoch": -1},
+            {"epoch": 3, "loss": 10**400, "grad_norms": [10**400]},
             {"epoch": 2, "loss": 0.3, "grad_norms": "no"}])
         assert history == [
             {"epoch": 1, "loss": None, "train_accuracy": 0.5, "test_accuracy": None,
              "grad_norms": [None, -1.0]},
+            {"epoch": 3, "loss": None, "train_accuracy": None, "test_accuracy": None,
+             "grad_norms": [None]},
             {"epoch": 2, "loss": 0.3, "train_accuracy": None, "test_accuracy": None,
              "grad_norms": []}]
         assert history_from_metadata({"epoch": 1}) == []
@@ -234,6 +237,24 @@ class TestHostileMetadata:
                              model_path="<img src=x onerror=alert(1)>.json")
         assert "<script>" not in page and "<img" not in page
         assert "&lt;script&gt;" in page
+
+    def test_evaluate_draws_a_hostile_history_without_failing(self, tmp_path, capsys):
+        path = tmp_path / "m.json"
+        history = [{"epoch": k, "loss": 1.0 / k, "train_accuracy": 2.0, "test_accuracy": "x",
+                    "grad_norms": [0.5] * 200} for k in range(1500, 0, -1)]
+        history.append({"epoch": 10**30, "loss": 10**400})
+        nn.MLP(2, [3, 1], seed=0).save(path, {"dataset": {"name": "xor", "samples": 20},
+                                             "history": history,
+                                             "training": {"lr": "9" * 10_000}})
+        report = tmp_path / "r.html"
+        assert main(["evaluate", str(path), "--report", str(report)]) == 0
+        charts = _svgs(report.read_text())
+        assert len(_polyline_points(charts["gradient-chart"])) == 2  # one per layer, not 200
+        (loss,) = _polyline_points(charts["loss-chart"])
+        assert len(loss) <= svg.MAX_POINTS + 1
+        assert [x for x, _ in loss] == sorted(x for x, _ in loss)  # epochs in order
+        assert "9" * 41 not in report.read_text()
+        capsys.readouterr()
 
     def test_the_page_loads_nothing(self, digits_run):
         page = digits_run[1].read_text(encoding="utf-8")

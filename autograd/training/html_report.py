@@ -83,18 +83,24 @@ def report_path(model_path: str | os.PathLike[str]) -> str:
     return os.fspath(path.with_name(f"{stem}.report.html"))
 
 
+MAX_EPOCH = 10**9  # epochs in a file's history beyond this are not drawn
+
+
 def _finite(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float
+        return None
     return number if math.isfinite(number) else None
 
 
 def history_from_metadata(value: Any) -> list[dict[str, Any]]:
     """The per-epoch history a model file's metadata holds, with malformed entries dropped.
 
-    The file comes from outside: only entries with a whole-number ``epoch`` are kept, and
-    any field that is not a finite number becomes None.
+    The file comes from outside: only entries with a whole-number ``epoch`` from 0 to
+    `MAX_EPOCH` are kept, and any field that is not a finite number becomes None.
 
     >>> history_from_metadata([{"epoch": 1, "loss": 0.5, "grad_norms": [1.0, "x"]}, 7])
     [{'epoch': 1, 'loss': 0.5, 'train_accuracy': None, 'test_accuracy': None, \
@@ -107,7 +113,7 @@ def history_from_metadata(value: Any) -> list[dict[str, Any]]:
         if not isinstance(entry, Mapping):
             continue
         epoch = entry.get("epoch")
-        if isinstance(epoch, bool) or not isinstance(epoch, int):
+        if isinstance(epoch, bool) or not isinstance(epoch, int) or not 0 <= epoch <= MAX_EPOCH:
             continue
         norms = entry.get("grad_norms")
         history.append({
@@ -130,6 +136,7 @@ def _curves(history: Sequence[Mapping[str, Any]], model: MLP) -> str:
                 "file holds no per-epoch history (it was saved by an older version or "
                 "outside the <code>train</code> command), so there are no curves to draw."
                 "</p></section>")
+    history = sorted(history, key=lambda entry: entry["epoch"])
     epochs = [entry["epoch"] for entry in history]
     loss = line_chart(
         [Series("training loss", list(zip(epochs, (e["loss"] for e in history))))],
@@ -141,7 +148,7 @@ def _curves(history: Sequence[Mapping[str, Any]], model: MLP) -> str:
         title="Accuracy per epoch", x_label="epoch", y_label="accuracy", y_range=(0.0, 1.0),
         y_format=_percent, chart_id="accuracy-chart")
     shapes = [model.n_in, *model.sizes]
-    n_layers = max((len(e["grad_norms"]) for e in history), default=0)
+    n_layers = min(len(model.layers), max((len(e["grad_norms"]) for e in history), default=0))
     names = [f"layer {i + 1} ({shapes[i]}\u2192{shapes[i + 1]})" if i + 1 < len(shapes)
              else f"layer {i + 1}" for i in range(n_layers)]
     norms = [Series(names[i], [(e["epoch"], e["grad_norms"][i] if i < len(e["grad_norms"])
@@ -227,7 +234,7 @@ def _summary_rows(model: MLP, dataset: Dataset, evaluation: Evaluation,
     if training:
         keys = ("optimizer", "lr", "schedule", "batch_size", "epochs", "ema", "seed",
                 "weight_decay", "activation")
-        shown = ", ".join(f"{key} {training[key]}" for key in keys
+        shown = ", ".join(f"{key} {str(training[key])[:40]}" for key in keys
                           if training.get(key) is not None and not isinstance(training[key],
                                                                               (dict, list)))
         rows.append(("training", shown))
