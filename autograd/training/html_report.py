@@ -255,6 +255,14 @@ def render_report(model: MLP, dataset: Dataset, evaluation: Evaluation,
     """The report page as text (see the module docstring); every label is escaped.
 
     `backend` scores the grid of decision regions drawn for a data set in the plane.
+
+    >>> from autograd.training.datasets import load_dataset
+    >>> from autograd.training.text_report import evaluate_model
+    >>> ds = load_dataset("moons", samples=20)
+    >>> model = MLP(2, [1], seed=0)
+    >>> page = render_report(model, ds, evaluate_model(model, ds), [], title="<moons>")
+    >>> "<title>&lt;moons&gt;</title>" in page, 'id="misread-points"' in page
+    (True, True)
     """
     epochs = history[-1]["epoch"] if history else None
     rows = _summary_rows(model, dataset, evaluation, training, train_accuracy, model_path,
