@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd.engine import Value, topological_order
+from autograd.files import write_bytes
 
 __all__ = [
     "GRADIENT_BANDS",
@@ -736,16 +737,16 @@ def save(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
 
         html_options = {k: v for k, v in options.items()
                         if k in ("rankdir", "number_format", "params", "max_nodes", "title")}
-        return write_atomic(target, to_html(root, **html_options).encode("utf-8"))
+        return write_bytes(target, to_html(root, **html_options).encode("utf-8"))
     dot = to_dot(root, **options)
     if extension in ("dot", "gv"):
-        return write_atomic(target, dot.encode("utf-8"))
+        return write_bytes(target, dot.encode("utf-8"))
     try:
         data = _render_dot(dot, extension)
     except RendererNotFound:
-        dot_path = write_atomic(target.with_suffix(".dot"), dot.encode("utf-8"))
+        dot_path = write_bytes(target.with_suffix(".dot"), dot.encode("utf-8"))
         raise RendererNotFound(dot, dot_path) from None
-    return write_atomic(target, data)
+    return write_bytes(target, data)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -31,9 +31,9 @@ def test_a_closed_pipe_ends_quietly():
     # like `python -m autograd demo | head -1` on a command with a long output
     script = (
         "import sys\n"
-        "import autograd.demo\n"
+        "import autograd.cli.demo\n"
         "from autograd.cli import main\n"
-        "autograd.demo.gate_demo = lambda: [('x', 1.0, 1.0)] * 200_000\n"
+        "autograd.cli.demo.gate_demo = lambda: [('x', 1.0, 1.0)] * 200_000\n"
         "sys.exit(main(['demo']))\n"
     )
     process = subprocess.Popen(

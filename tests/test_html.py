@@ -102,6 +102,7 @@ def chromium_or_skip() -> str:
     return path
 
 
+@pytest.mark.browser
 def test_stepping_in_headless_chromium(tmp_path: Path) -> None:
     sync_api = require("playwright.sync_api", "browser")
     executable = chromium_or_skip()

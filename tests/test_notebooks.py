@@ -17,6 +17,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
 
+pytestmark = pytest.mark.notebook  # needs the notebooks extra; left out of the nox runs
+
 # A notebook must finish (kernel start included) within this many seconds on a 2-core machine.
 TIME_LIMIT_SECONDS = 60.0
 
