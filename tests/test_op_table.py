@@ -105,6 +105,12 @@ def test_one_entry_makes_a_new_op_everywhere(cube_op):
     assert autograd.cube is cube_op
     assert Value(2.0).cube().data == 8.0
     assert "cube" in testing.OP_NAMES
+    # a function of the graph command
+    from autograd.cli import main as command_line
+    from autograd.cli.expression import evaluate
+
+    assert evaluate("cube(x) + 1", {"x": 2.0}) == 9.0
+    assert command_line(["graph", "cube(x)", "--at", "x=2", "--tree"]) == 0
     # its derivative is its formula, in every kind of pass
     x = Value(-1.5)
     y = x.cube()

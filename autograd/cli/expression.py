@@ -23,35 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.engine import (
-    Value,
-    abs_,
-    acos,
-    asin,
-    atan,
-    cos,
-    cosh,
-    erf,
-    exp,
-    expm1,
-    gelu,
-    leaky_relu,
-    log,
-    log1p,
-    maximum,
-    minimum,
-    pow_,
-    relu,
-    sigmoid,
-    silu,
-    sin,
-    sinh,
-    softplus,
-    sqrt,
-    square,
-    tan,
-    tanh,
-)
+from autograd.engine import OPS, Value, gelu, leaky_relu, silu, square
 
 __all__ = ["FUNCTIONS", "Expression", "ExpressionError", "evaluate", "parse", "tokenize"]
 
@@ -59,18 +31,42 @@ MAX_LENGTH = 100_000  # characters
 MAX_DEPTH = 80  # nested parentheses, unary signs and powers
 MAX_EXPONENT = 1024.0  # |n| in x ** n for a plain number n
 
-# name -> (function, fewest operands, most operands)
-FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int]] = {
-    "exp": (exp, 1, 1), "log": (log, 1, 1), "log1p": (log1p, 1, 1), "expm1": (expm1, 1, 1),
-    "sqrt": (sqrt, 1, 1), "square": (square, 1, 1), "abs": (abs_, 1, 1),
-    "sin": (sin, 1, 1), "cos": (cos, 1, 1), "tan": (tan, 1, 1),
-    "asin": (asin, 1, 1), "acos": (acos, 1, 1), "atan": (atan, 1, 1),
-    "sinh": (sinh, 1, 1), "cosh": (cosh, 1, 1), "tanh": (tanh, 1, 1),
-    "sigmoid": (sigmoid, 1, 1), "softplus": (softplus, 1, 1), "relu": (relu, 1, 1),
-    "erf": (erf, 1, 1), "gelu": (gelu, 1, 1), "silu": (silu, 1, 1),
-    "leaky_relu": (leaky_relu, 1, 2),
-    "max": (maximum, 2, 2), "min": (minimum, 2, 2), "pow": (pow_, 2, 2),
-}
+class _Functions(Mapping[str, tuple[Callable[..., Any], int, int]]):
+    """The functions an expression may call: name -> (function, fewest operands, most).
+
+    Read from the op table each time (so an op declared later is callable too): every
+    primitive of one or two operands under its canonical name, leaky_relu with an optional
+    slope, and the compositions square, gelu and silu; `max` and `min` stay as the short
+    names of maximum and minimum. Operators (`+ - * / **`) are written as operators.
+
+    >>> FUNCTIONS["tanh"][1:], FUNCTIONS["max"][0] is FUNCTIONS["maximum"][0]
+    ((1, 1), True)
+    """
+
+    _COMPOSED: dict[str, tuple[Callable[..., Any], int, int]] = {
+        "square": (square, 1, 1), "gelu": (gelu, 1, 1), "silu": (silu, 1, 1),
+        "leaky_relu": (leaky_relu, 1, 2)}
+    _SHORT = {"max": "maximum", "min": "minimum"}
+    _OPERATORS = ("add", "sub", "mul", "div", "neg")
+
+    def _table(self) -> dict[str, tuple[Callable[..., Any], int, int]]:
+        table = {name: (op, op.arity, op.arity) for name, op in OPS.items()
+                 if op.arity in (1, 2) and op.family is None and name not in self._OPERATORS}
+        table.update(self._COMPOSED)
+        table.update({short: table[long] for short, long in self._SHORT.items()})
+        return table
+
+    def __getitem__(self, name: str) -> tuple[Callable[..., Any], int, int]:
+        return self._table()[name]
+
+    def __iter__(self) -> Any:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+FUNCTIONS = _Functions()
 
 _BRACKETS = "[]{}"
 _QUOTES = "'\""
