@@ -30,7 +30,7 @@ import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from autograd.checkpoint import CheckpointError, finite_float, load_checkpoint, save_checkpoint
+from autograd.files import CheckpointError, finite_float, load_checkpoint, save_checkpoint
 from autograd.engine import Value, dot, relu, sigmoid, tanh
 from autograd.rng import generator_for
 
