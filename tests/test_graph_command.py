@@ -177,7 +177,7 @@ class TestErrors:
 
     def test_no_renderer_keeps_the_dot(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-        monkeypatch.setattr(viz, "find_renderer", lambda: None)
+        monkeypatch.setattr(viz.renderer, "find_renderer", lambda: None)
         assert main([*NEURON, "-o", str(tmp_path / "neuron.svg")]) == 1
         err = capsys.readouterr().err
         assert "scalar-autograd[render]" in err and "neuron.dot" in err

@@ -13,6 +13,7 @@ from support import IN_CI, require
 
 import autograd
 from autograd import Value, viz
+from autograd.viz import renderer
 from autograd.viz import (
     GRADIENT_BANDS,
     KIND_COLOURS,
@@ -200,11 +201,18 @@ class TestKinds:
         y = w * x + 1.0
         y.backward()
         dot = to_dot(y, params=[w])
-        assert "<i>param</i>" in node_line(dot, "w")
+        assert "(parameter)" in node_line(dot, "w") and 'border="2"' in node_line(dot, "w")
         assert KIND_COLOURS["parameter"] in node_line(dot, "w")
-        assert KIND_COLOURS["input"] in node_line(dot, "x")
-        constant = [ln for ln in dot.splitlines() if "(constant)" in ln]
+        assert KIND_COLOURS["input"] in node_line(dot, "x") and "(input)" in node_line(dot, "x")
+        constant = [ln for ln in dot.splitlines() if "(takes no gradient)" in ln]
         assert len(constant) == 1 and 'style="rounded,dashed"' in constant[0]
+        assert "grad" not in constant[0].split("label=")[1]  # a constant has no gradient cell
+        (cid,) = re.findall(r"^\t(v\d+) ", constant[0])
+        edge = next(ln for ln in dot.splitlines() if ln.strip().startswith(f"{cid} -> "))
+        assert "dashed" in edge and "penwidth" not in edge  # it carries no gradient back
+        legend = next(ln for ln in dot.splitlines() if ln.strip().startswith("legend "))
+        for kind in ("parameter", "input", "constant", "intermediate"):
+            assert f">{kind}</td>" in legend
 
     def test_named_parameters_give_names(self) -> None:
         w = Value(0.5)  # no label of its own
@@ -254,7 +262,8 @@ class TestClusters:
         tanh_ops = [ln.split()[0] for ln in dot.splitlines() if 'label="tanh"' in ln]
         assert re.search(rf"\b{tanh_ops[0]}\b", first_neuron)  # the neuron's own ops join it
         assert not re.search(rf"\b{tanh_ops[1]}\b", first_neuron)
-        loss_id = next(ln.split()[0] for ln in dot.splitlines() if "(output)" in ln)
+        loss_id = next(ln.split()[0] for ln in dot.splitlines() if "<b>" not in ln
+                       and KIND_COLOURS["output"] in ln)
         clusters = dot[dot.index("subgraph cluster_"):]
         assert not re.search(rf"\b{loss_id}\b", clusters)  # the loss mixes groups: no cluster
 
@@ -337,7 +346,7 @@ class TestTextTree:
         y, *_ = gate_example()
         assert text_tree(y) == (
             "y = +  data 500  grad 1\n"
-            "├── *  data 200  grad 1\n"
+            "├── mul1 = *  data 200  grad 1\n"
             "│   ├── x1  data 100  grad 2\n"
             "│   └── x2  data 2  grad 100\n"
             "└── x3  data 300  grad 1"
@@ -349,7 +358,7 @@ class TestTextTree:
         y = b + b * a
         tree = text_tree(y, show_grad=False)
         assert tree.count("a  data 2") == 1
-        assert tree.count("*  data 6  [#") == 1
+        assert tree.count("mul1 = *  data 6  [#") == 1
         assert "(#1, shown above)" in tree and "(#2, shown above)" in tree
 
     def test_ascii_and_value_method(self) -> None:
@@ -357,23 +366,30 @@ class TestTextTree:
         assert "`-- x3" in text_tree(y, ascii=True)
         assert y.tree() == text_tree(y)  # type: ignore[attr-defined]
 
-    def test_unlabelled_leaves_are_not_claimed_constant(self) -> None:
-        loss, _, _ = trained_mlp_loss()
-        tree = text_tree(loss, max_lines=None)
-        assert "const" not in tree
-        leaves = [ln for ln in tree.splitlines() if "(#" not in ln and "── leaf  data" in ln]
-        assert len(leaves) >= 9  # 6 + 3 weights and biases, as well as plain numbers
+    def test_kinds_of_leaves(self) -> None:
+        w1, w2, x = Value(0.3), Value(-0.2), Value(1.5)  # no labels, no params given
+        y = (w1 * x + w2 * 2.0 - 1.0).tanh()
+        y.backward()
+        tree = text_tree(y)
+        # Leaves that take a gradient are inputs (named input1, ...), plain numbers constants.
+        assert re.findall(r"── (input\d+)  data", tree) == ["input1", "input2", "input3"]
+        assert re.findall(r"── (\S+) \(constant\)$", tree, flags=re.M) == ["2", "1"]
+        assert "leaf" not in tree
+        marked = text_tree(y, params=[w1, w2])
+        assert re.findall(r"── (param\d+) \(parameter\)  data", marked) == ["param1", "param2"]
+        assert re.findall(r"── (input\d+)  data", marked) == ["input1"]
 
     def test_parameters_show_with_their_names(self) -> None:
         loss, model, named = trained_mlp_loss()
         tree = text_tree(loss, params=named, max_lines=None)
         for name, p in named:
             # Printed with the spec .4g, from the parameter's own data and gradient.
-            line = f"{name} (param)  data {p.data:.4g}  grad {p.grad:.4g}"
+            line = f"{name} (parameter)  data {p.data:.4g}  grad {p.grad:.4g}"
             assert tree.count(line) == 1, line
         assert model.parameters()[0].label is None  # the names come from params, not labels
-        shown = set(re.findall(r"(\S+) \(param\)  data", tree))
-        drawn = set(re.findall(r"<b>([^<]+)</b> <i>param</i>", to_dot(loss, params=named)))
+        shown = set(re.findall(r"(\S+) \(parameter\)  data", tree))
+        dot = to_dot(loss, params=named)
+        drawn = {name for name in re.findall(r'tooltip="([^:"]+): [^"]*\(parameter\)"', dot)}
         assert shown == drawn == {name for name, _ in named}
 
     def test_params_take_the_forms_to_dot_takes(self) -> None:
@@ -382,7 +398,7 @@ class TestTextTree:
         assert text_tree(loss, params=dict(named)) == by_pairs
         assert loss.tree(params=named) == by_pairs  # type: ignore[attr-defined]
         unnamed = text_tree(loss, params=model.parameters(), max_lines=None)
-        assert unnamed.count("── param  data") == len(named)
+        assert len(set(re.findall(r"── (param\d+) \(parameter\)  data", unnamed))) == len(named)
         with pytest.raises(TypeError, match="params"):
             text_tree(loss, params=[1.0])
 
@@ -426,11 +442,11 @@ class TestRendering:
         require("graphviz", "render")
         from graphviz.backend import dot_command
 
-        real_which = viz.shutil.which
-        monkeypatch.setattr(viz.shutil, "which",
+        real_which = renderer.shutil.which
+        monkeypatch.setattr(renderer.shutil, "which",
                             lambda name: None if name == "dot" else real_which(name))
         monkeypatch.setattr(dot_command, "DOT_BINARY", dot_command.DOT_BINARY)
-        found = viz.find_renderer()
+        found = renderer.find_renderer()
         if found is None:
             if IN_CI:
                 pytest.fail("graphviz-pure (the render extra) is not installed")
@@ -458,7 +474,7 @@ class TestRendering:
 class TestWithoutRenderer:
     def test_error_says_how_and_dot_is_saved(self, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(viz, "find_renderer", lambda: None)
+        monkeypatch.setattr(renderer, "find_renderer", lambda: None)
         y, *_ = gate_example()
         with pytest.raises(RendererNotFound, match=r"scalar-autograd\[render\]") as caught:
             viz.save(y, tmp_path / "g.svg")
@@ -471,7 +487,7 @@ class TestWithoutRenderer:
 
     def test_dot_and_html_need_no_renderer(self, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(viz, "find_renderer", lambda: None)
+        monkeypatch.setattr(renderer, "find_renderer", lambda: None)
         y, *_ = gate_example()
         assert viz.save(y, tmp_path / "g.gv").read_text() == to_dot(y)
         (tmp_path / "plain.txt").write_text("")  # the mode a new file gets from open()
@@ -481,7 +497,7 @@ class TestWithoutRenderer:
             viz.save(y, tmp_path / "g.jpeg")
 
     def test_rich_display_falls_back_to_the_tree(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(viz, "find_renderer", lambda: None)
+        monkeypatch.setattr(renderer, "find_renderer", lambda: None)
         y, *_ = gate_example()
         bundle = y._repr_mimebundle_()  # type: ignore[attr-defined]
         assert bundle == {"text/plain": text_tree(y, max_lines=60)}
