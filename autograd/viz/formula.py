@@ -30,6 +30,7 @@ __all__ = [
     "FormulaError",
     "Term",
     "evaluate",
+    "fold",
     "math_block",
     "parse",
     "to_mathml",
@@ -212,6 +213,66 @@ def evaluate(tree: Tree, env: Mapping[str, float],
     return results[0]
 
 
+def fold(tree: Tree, values: Mapping[str, float]) -> Tree:
+    """The formula with `values` put in for some names and the arithmetic on plain numbers
+    done: power's `n * x**(n - 1)` at n = 3 reads `3 * x**2`.
+
+    >>> to_text(fold(parse("n * x**(n - 1)"), {"n": 3.0}))
+    '3 * x^2'
+    >>> to_text(fold(parse("slope + (1 - slope) * step(x)"), {"slope": 0.1}))
+    '0.1 + 0.9 * [x > 0]'
+    """
+    results: list[Tree] = []
+    stack: list[tuple[Tree, bool]] = [(tree, False)]
+    while stack:
+        node, ready = stack.pop()
+        kind = node[0]
+        if kind == "num":
+            results.append(node)
+        elif kind == "var":
+            results.append(_number_tree(values[node[1]]) if node[1] in values else node)
+        elif not ready:
+            stack.append((node, True))
+            children = node[2] if kind == "call" else node[1:]
+            stack.extend((child, False) for child in reversed(children))
+        elif kind == "call":
+            count = len(node[2])
+            args = tuple(results[len(results) - count:])
+            del results[len(results) - count:]
+            results.append(("call", node[1], args))
+        elif kind == "neg":
+            a = results.pop()
+            number = _plain_number(a)
+            results.append(_number_tree(-number) if number is not None else ("neg", a))
+        else:
+            b, a = results.pop(), results.pop()
+            x, y = _plain_number(a), _plain_number(b)
+            if x is not None and y is not None and not (kind == "div" and y == 0):
+                results.append(_number_tree(_BINARY[kind](x, y)))
+            elif y == 1 and kind in ("pow", "mul"):
+                results.append(a)
+            elif kind == "mul" and x == 1:
+                results.append(b)
+            elif kind == "pow" and y == 0:
+                results.append(("num", "1"))
+            else:
+                results.append((kind, a, b))
+    return results[0]
+
+
+def _plain_number(tree: Tree) -> float | None:
+    if tree[0] == "num":
+        return float(tree[1])
+    if tree[0] == "neg" and tree[1][0] == "num":
+        return -float(tree[1][1])
+    return None
+
+
+def _number_tree(x: float) -> Tree:
+    text = f"{abs(x):.12g}"
+    return ("neg", ("num", text)) if x < 0 else ("num", text)
+
+
 _BINARY: dict[str, Callable[[float, float], float]] = {
     "add": lambda a, b: a + b,
     "sub": lambda a, b: a - b,
@@ -328,7 +389,8 @@ def negate(a: Term) -> Term:
     """-a, with parentheses where they are needed."""
     if a.shape in ("sum", "neg"):
         a = a.wrapped()
-    return Term(f"<mo>{MINUS}</mo>{a.ml}", f"-{a.text}", "neg")
+    text = f"-({a.text})" if a.shape in ("frac", "prod") else f"-{a.text}"
+    return Term(f"<mo>{MINUS}</mo>{a.ml}", text, "neg")
 
 
 def binary(kind: str, a: Term, b: Term) -> Term:
@@ -350,7 +412,8 @@ def binary(kind: str, a: Term, b: Term) -> Term:
             b = b.wrapped()
         implicit = a.literal and not b.literal and b.text[:1].isalpha() and b.shape != "frac"
         sign = INVISIBLE_TIMES if implicit else TIMES
-        return Term(f"{a.ml}<mo>{sign}</mo>{b.ml}", f"{a.text} * {b.text}", "prod")
+        return Term(f"{a.ml}<mo>{sign}</mo>{b.ml}", f"{a.text} * {b.text}",
+                    "neg" if a.shape == "neg" else "prod")
     if kind == "div":
         top = a.wrapped() if a.shape == "sum" else a
         bottom = b.wrapped() if b.shape in ("sum", "prod", "frac", "neg", "pow") else b
