@@ -13,13 +13,13 @@ from support import IN_CI, require
 
 import autograd
 from autograd import Value, viz
-from autograd.viz import renderer
 from autograd.viz import (
     GRADIENT_BANDS,
     KIND_COLOURS,
     ZERO_COLOUR,
     RendererNotFound,
     groups_from_parameters,
+    renderer,
     text_tree,
     to_dot,
 )

@@ -33,7 +33,7 @@ from autograd.viz.formula import (
     parse,
     write,
 )
-from autograd.viz.view import GraphView, number_formatter
+from autograd.viz.view import GraphView, GroupPath, number_formatter, short_name
 
 __all__ = ["Explainer", "Line"]
 
@@ -47,7 +47,7 @@ class Line:
     """One line of maths: its MathML content and its plain text.
 
     >>> Line("<mi>x</mi>", "x").block()[:6]
-    '<math>'
+    '<math '
     """
 
     ml: str
@@ -101,7 +101,8 @@ class Explainer:
     def __init__(self, view: GraphView, fmt: Callable[[float], str] | None = None) -> None:
         self.view = view
         self.fmt = fmt or number_formatter(".4g")
-        self._names: dict[Value, Term] = {}
+        self._names: dict[tuple[Value, GroupPath | None], Term] = {}
+        self.context: GroupPath | None = None  # names inside this group drop its prefix
         self._forward: dict[Value, Term] = {}
         self._trees: dict[str, Tree | None] = {}
 
@@ -112,15 +113,23 @@ class Explainer:
         return Term.number(self.fmt(x))
 
     def name(self, node: Value) -> Term:
-        """The node by name; a constant by its number."""
-        term = self._names.get(node)
+        """The node by name (short inside the `context` group); a constant by its number."""
+        key = (node, self.context)
+        term = self._names.get(key)
         if term is None:
             if isinstance(node, Constant) and not node.parents:
                 term = self.number(node.data)
             else:
-                term = Term.name(self.view.name(node))
-            self._names[node] = term
+                term = Term.name(short_name(self.view.name(node), self.context))
+            self._names[key] = term
         return term
+
+    def within(self, node: Value | None) -> GroupPath | None:
+        """Name nodes from here on as seen from inside the group of `node` (its parameters
+        read `w.0`, `b`), or with full names for None; returns that group."""
+        self.context = None if node is None else self.view.group_of(node)
+        self._forward.clear()
+        return self.context
 
     def grad_of(self, node: Value) -> Term:
         """'x.grad', set as maths."""
@@ -258,9 +267,10 @@ class Explainer:
         return _join([self.grad_of(root), self.partial(root, root), Term.number("1")])
 
     def expansion(self, node: Value, uses: Sequence[tuple[Value, int, float | None, float]]
-                  ) -> list[Line]:
-        """The full gradient of `node`: dL/dx = sum over the ops that use x of their gradient
-        times their local derivative, in names, then in numbers, then its value.
+                  ) -> tuple[Line, list[Line], Line | None]:
+        """The full gradient of `node`: dL/dx = the sum, over the ops that use x, of their
+        gradient times their local derivative. Gives the head (`x.grad = dL/dx`), one line per
+        use (`dL/dc * dc/dx = g * l = product`) and the total (None for the output itself).
 
         `uses` lists (consumer, operand index, local derivative, consumer's gradient).
         """
@@ -269,20 +279,20 @@ class Explainer:
         whole = _fraction(d_root, Term(f"<mo>∂</mo>{self.name(node).ml}", ""),
                           f"d{self.name(root).text}/d{self.name(node).text}")
         if node is root:
-            return [_join([self.grad_of(node), whole, Term.number("1")])]
-        if not uses:
-            return [_join([self.grad_of(node), whole, Term.number("0")])]
-        names, numbers, total = [], [], 0.0
+            return _join([self.grad_of(node), whole, Term.number("1")]), [], None
+        head = _join([self.grad_of(node), whole])
+        lines, total = [], 0.0
         for consumer, k, local, g in uses:
             upstream = _fraction(d_root, Term(f"<mo>∂</mo>{self.name(consumer).ml}", ""),
                                  f"d{self.name(root).text}/d{self.name(consumer).text}")
-            names.append(binary("mul", upstream, self.partial(consumer, consumer.parents[k])))
-            numbers.append(binary("mul", self.number(g), self.number(local))
-                           if local is not None else Term("<mtext>?</mtext>", "?"))
-            total += g * (local or 0.0)
-        values = _join([_sum(numbers), self.number(total)])
-        return [_join([self.grad_of(node), whole, _sum(names)]),
-                Line(f"<mo>=</mo>{values.ml}", f"= {values.text}")]
+            parts = [binary("mul", upstream, self.partial(consumer, consumer.parents[k]))]
+            if local is not None:
+                parts += [binary("mul", self.number(g), self.number(local)),
+                          self.number(g * local)]
+                total += g * local
+            lines.append(_join(parts))
+        end = _join([Term("", ""), self.number(total)])
+        return head, lines, Line(end.ml, end.text.strip())
 
 
 def constant_note(fmt: Callable[[float], str], node: Value) -> str:

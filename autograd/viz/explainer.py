@@ -1,514 +1,520 @@
-"""A self-contained HTML page that steps through the forward and then the backward pass.
+"""The backprop explainer: a self-contained HTML page that steps through the forward pass and
+then the backward pass, explaining every number it shows.
 
-The page lays out the graph itself (layered, left to right or top to bottom) as inline
-SVG, so it needs no renderer and fetches nothing from the network. Its script and style
-ship with the package (`autograd/viz_assets/`) and are copied into the page.
+Each forward step shows the op as written (`v = x1 * x2 = 100 * 2 = 200`); each backward step
+shows, for every edge it handles, the local derivative as a formula and as numbers, the
+chain-rule product, and the running sum of a node used several times, typeset with MathML.
+Clicking a node shows its whole gradient and its paths to the output; a quiz mode asks for
+each gradient before showing it. Positions come from Graphviz's `dot` when the page is built
+(see `layout`), so the page works offline; groups (layers, neurons) open and close on click.
 
 >>> from autograd import Value
 >>> x = Value(2.0, label="x"); y = (x * x).tanh()
 >>> page = to_html(y)
->>> page.startswith("<!DOCTYPE html>") and 'id="graph-data"' in page
+>>> page.startswith("<!DOCTYPE html>") and 'id="ag-data"' in page
 True
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import json
-from collections.abc import Callable
+import zlib
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from autograd.engine import Hooks, Value, gradients, hooks
+from autograd.engine import Constant, Hooks, Value, gradients, hooks
+from autograd.viz.explain import Explainer, Line, constant_note
+from autograd.viz.layout import Box, Cluster, Graph, Placed, lay_out
 from autograd.viz.options import DiagramOptions
 from autograd.viz.palette import GRADIENT_BANDS, KIND_COLOURS, ZERO_COLOUR, gradient_colour
-from autograd.viz.view import GraphView, edge_gradients, number_formatter, view_of
+from autograd.viz.view import (
+    GraphView,
+    GroupPath,
+    grad_of,
+    group_summary,
+    local_partials,
+    op_label,
+    outer_groups,
+    path_key,
+    short_name,
+    view_of,
+)
+
+__all__ = ["pack", "page_data", "to_html", "unpack", "viewer_assets"]
+
+CHAR = 7.3  # px per character of the page's 12 px monospace font
+LINE = 16.0
+FULL_LIMIT = 2500  # an 'open every group' view is offered up to this many nodes
 
 
 def _h(text: str) -> str:
     return html.escape(text, quote=True)
 
-__all__ = ["to_html"]
 
-CHAR_WIDTH = 7.3  # px per character of the 12 px monospace font used in the page
-LINE_HEIGHT = 17.0
-LAYER_GAP = 46.0
-NODE_GAP = 16.0
-MARGIN = 20.0
+@dataclass
+class _Record:
+    """What one backward step delivered: its node's gradient, its local partials, the
+    gradient each edge carried and each parent's total just after."""
+
+    node: Value
+    g: float
+    partials: list[float | None]
+    flows: list[float | None]
+    totals: list[float]
 
 
 @dataclass
-class _Box:
-    key: str
-    main: float  # size along the layer axis
-    cross: float  # size across it
-    layer: int = 0
-    at: float = 0.0  # centre across the layer axis
-    preds: list[str] = field(default_factory=list)
-    succs: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Page:
-    """Everything the page shows, computed once in Python."""
-
+class _Build:
     view: GraphView
-    fmt: Callable[[float], str]
+    options: DiagramOptions
+    say: Explainer
     steps: list[dict[str, Any]] = field(default_factory=list)
     grads: dict[Value, list[tuple[int, float]]] = field(default_factory=dict)
-    edges: list[dict[str, Any]] = field(default_factory=list)
+    arrivals: dict[Value, list[tuple[int, float]]] = field(default_factory=dict)
+    uses: dict[Value, list[tuple[Value, int, float | None, float]]] = field(default_factory=dict)
+    back: dict[Value, tuple[int, list[str | None]]] = field(default_factory=dict)
     note: str = ""
-    flows: dict[int, tuple[int, list[float | None]]] = field(default_factory=dict)
-
-
-def _display_name(view: GraphView, node: Value) -> str:
-    name = view.name(node)
-    return name if name is not None else f"v{view.index[node]}"
 
 
 # ----------------------------------------------------------------------------------------------
-# The steps: the forward pass in topological order, then the engine's own backward pass
+# The steps
 # ----------------------------------------------------------------------------------------------
 
 
-def _forward_steps(page: _Page) -> None:
-    view, fmt = page.view, page.fmt
+def _kind_counts(view: GraphView, nodes: list[Value]) -> str:
+    counts: dict[str, int] = {}
+    for node in nodes:
+        counts[view.kind(node)] = counts.get(view.kind(node), 0) + 1
+    parts = [f"{n} {kind}{'s' if n != 1 else ''}" for kind in ("input", "parameter", "constant")
+             if (n := counts.get(kind, 0))]
+    return ", ".join(parts) or "no leaves"
+
+
+def _in(group: GroupPath | None) -> str:
+    return f" in {_h('.'.join(group))} (its names shortened)" if group else ""
+
+
+def _forward_steps(build: _Build) -> None:
+    view, say = build.view, build.say
     leaves = [n for n in view.nodes if not n.parents]
-    page.steps.append({
+    build.steps.append({
         "phase": "start", "node": None,
-        "text": f"Start: {len(leaves)} leaves hold their values "
-                "(inputs, parameters and constants).",
-        "shows": [view.index[n] for n in leaves],
+        "html": "<p>The leaves hold their values: " + _h(_kind_counts(view, leaves)) +
+                ". Step forward (&#x25B6; or the right arrow key) to compute the graph.</p>",
     })
     for node in view.nodes:
         if not node.parents:
             continue
-        i = view.index[node]
-        args = ", ".join(
-            _display_name(view, p) if p in view.index and view.name(p) else fmt(p.data)
-            for p in node.parents
-        )
-        name = _display_name(view, node)
-        page.steps.append({
-            "phase": "forward", "node": i,
-            "text": f"Forward: {name} = {node.op.symbol}({args}) = {fmt(node.data)}",  # type: ignore[union-attr]
-            "shows": [i],
+        group = say.within(node)
+        line = say.forward(node)
+        build.steps.append({
+            "phase": "forward", "node": view.index[node],
+            "html": f'<p class="lead">Forward: compute {_h(view.name(node))}{_in(group)}</p>'
+                    f'<div class="eq">{line.block()}</div>',
         })
+    say.within(None)
 
 
-def _backward_steps(page: _Page) -> None:
-    """Run a backward pass from the root (seed 1) and record what each step delivers.
+def _record_backward(build: _Build) -> list[_Record]:
+    """Run a backward pass from the root (seed 1), noting what each step delivers.
 
     The engine's backward hook reports each node right after it has pushed its gradient to
     its parents; `gradients` leaves every `.grad` of the graph as it was.
     """
-    view, fmt = page.view, page.fmt
-    root = view.root
-    seed_step = len(page.steps)
-    page.steps.append({
-        "phase": "seed", "node": view.index[root],
-        "text": f"Backward starts: d{_display_name(view, root)}/d{_display_name(view, root)} = 1.",
-        "shows": [],
-    })
-    page.grads[root] = [(seed_step, 1.0)]
-    records: list[tuple[Value, list[float | None], list[float]]] = []
+    view = build.view
+    records: list[_Record] = []
 
     class Record(Hooks):
         def on_backward_step(self, node: Value, root: Value) -> None:
             if node in view.index:
-                flows = edge_gradients(node)
-                records.append((node, flows, [float(p.grad) for p in node.parents]))
+                g = grad_of(node)
+                partials = local_partials(node)
+                flows = [None if p is None or isinstance(parent, Constant) else g * p
+                         for parent, p in zip(node.parents, partials)]
+                records.append(_Record(node, g, partials, flows,
+                                       [grad_of(p) for p in node.parents]))
 
     try:
         with hooks(Record()):
-            gradients(root, [])
+            gradients(view.root, [])
     except (ValueError, ZeroDivisionError, OverflowError, TypeError) as error:
-        page.note = f"The backward pass stopped: {error}"
-    for node, flows, totals in records:
-        step = len(page.steps)
-        i = view.index[node]
-        name = _display_name(view, node)
-        parts = []
-        # A parent used twice (x * x) takes its flows one edge at a time: the running total
-        # after an edge is the final one less the flows of its later edges to the same parent.
-        later: dict[int, float] = {}
+        build.note = f"The backward pass stopped: {error}"
+    return records
+
+
+def _backward_steps(build: _Build) -> None:
+    view, say, fmt = build.view, build.say, build.options.fmt
+    root = view.root
+    seed_step = len(build.steps)
+    say.within(None)
+    build.steps.append({
+        "phase": "seed", "node": view.index[root],
+        "html": f'<p class="lead">Backward starts at the output {_h(view.name(root))}: '
+                "its gradient with respect to itself is 1.</p>"
+                f'<div class="eq">{say.seed(root).block()}</div>',
+    })
+    build.grads[root] = [(seed_step, 1.0)]
+    records = _record_backward(build)
+    edges_in: dict[Value, int] = {}
+    for node in view.nodes:
+        for parent in node.parents:
+            if parent in view.index and not isinstance(parent, Constant):
+                edges_in[parent] = edges_in.get(parent, 0) + 1
+    for record in records:
+        node = record.node
+        step = len(build.steps)
+        group = say.within(node)
+        rows, asks = [], []
+        # A parent used twice by this op (x * x) takes its flows one edge at a time: the
+        # running total after an edge is the final one less the flows of its later edges.
+        later: dict[Value, float] = {}
         running: list[float] = []
-        for parent, flow, total in reversed(list(zip(node.parents, flows, totals))):
-            pending = later.get(id(parent), 0.0)
+        for parent, flow, total in reversed(list(zip(node.parents, record.flows,
+                                                     record.totals))):
+            pending = later.get(parent, 0.0)
             running.append(total - pending)
-            later[id(parent)] = pending + (flow or 0.0)
+            later[parent] = pending + (flow or 0.0)
         running.reverse()
-        for parent, flow, total in zip(node.parents, flows, running):
+        notes = []
+        for k, parent in enumerate(node.parents):
             if parent not in view.index:
                 continue
-            page.grads.setdefault(parent, []).append((step, total))
-            shown = "?" if flow is None else fmt(flow)
-            parts.append(f"{_display_name(view, parent)}.grad += {shown} (now {fmt(total)})")
-        page.flows[i] = (step, flows)
-        op_name = node.op.symbol  # type: ignore[union-attr]
-        page.steps.append({
-            "phase": "backward", "node": i,
-            "text": f"Backward through {op_name} at {name}: " + "; ".join(parts),
-            "shows": [],
-        })
+            if isinstance(parent, Constant):
+                notes.append(constant_note(fmt, parent))
+                continue
+            flow, partial = record.flows[k], record.partials[k]
+            build.grads.setdefault(parent, []).append((step, running[k]))
+            build.arrivals.setdefault(parent, []).append((step, flow or 0.0))
+            build.uses.setdefault(parent, []).append((node, k, partial, record.g))
+            chain = say.product(node, k, record.g, partial, flow).block()
+            if edges_in.get(parent, 0) > 1 and len(build.arrivals[parent]) > 1:
+                terms = [t for _, t in build.arrivals[parent]]
+                chain += f'<div class="sum">{say.running(parent, terms, running[k]).block()}</div>'
+            row = len(rows)
+            rows.append(f'<tr class="row" data-row="{row}"><td class="local">'
+                        f'{say.local(node, k, partial).block()}</td>'
+                        f'<td class="chain">{chain}</td></tr>')
+            if flow is not None:
+                asks.append({"row": row, "value": flow, "shown": fmt(flow),
+                             "q": _question(say, node, k).block()})
+        made = Line(f"{say.name(node).ml}<mo>=</mo>{say.symbolic(node).ml}",
+                    f"{say.name(node).text} = {say.symbolic(node).text}")
+        head = (f'<p class="lead">Backward through {made.block()}{_in(group)}: its gradient '
+                f"{_h(fmt(record.g))} flows back to "
+                f"{'its operand' if len(node.parents) == 1 else 'each operand'}, times the "
+                "local derivative.</p>")
+        build.back[node] = (step, [None if f is None else gradient_colour(f)
+                                   for f in record.flows])
+        table = f'<table class="rows">{"".join(rows)}</table>' if rows else ""
+        aside = "".join(f'<p class="note">{_h(n)}.</p>' for n in notes)
+        build.steps.append({"phase": "backward", "node": view.index[node],
+                            "html": head + table + aside, "asks": asks})
+
+
+def _question(say: Explainer, node: Value, k: int) -> Line:
+    """`x1.grad += ?`: what the quiz asks for an edge."""
+    parent = node.parents[k]
+    return Line(f"{say.grad_of(parent).ml}<mo>+=</mo><mi>?</mi>",
+                f"{say.grad_of(parent).text} += ?")
 
 
 # ----------------------------------------------------------------------------------------------
-# Layout: layers by longest path, order by barycentres, then coordinates
+# Scenes: the graph with some groups collapsed, laid out once each
 # ----------------------------------------------------------------------------------------------
 
 
-def _value_lines(page: _Page, node: Value) -> list[str]:
-    view, fmt = page.view, page.fmt
-    kind = view.kind(node)
-    name = view.name(node)
-    if kind == "constant":
-        return [f"const {fmt(node.data)}"]
-    head = f"{name if name is not None else 'v' + str(view.index[node])}"
-    if kind in ("parameter", "input", "output"):
-        head += f"  ({kind})"
-    longest_grad = max((len(fmt(g)) for _, g in page.grads.get(node, [])), default=1)
-    return [head, f"data {fmt(node.data)}", "grad " + "0" * max(longest_grad, 1)]
+def _group_table(view: GraphView) -> tuple[list[GroupPath], dict[GroupPath, int]]:
+    every = {path[:d] for path in view.paths.values() for d in range(1, len(path) + 1)}
+    ordered = sorted(every, key=path_key)
+    return ordered, {path: k for k, path in enumerate(ordered)}
 
 
-def _boxes(page: _Page, lr: bool) -> dict[str, _Box]:
-    view = page.view
-    boxes: dict[str, _Box] = {}
+def _value_box(build: _Build, node: Value) -> Box:
+    view, fmt = build.view, build.options.fmt
+    i = view.index[node]
+    if view.kind(node) == "constant":
+        return Box(f"v{i}", max(30.0, len(fmt(node.data)) * CHAR + 14), 24.0)
+    name = short_name(view.name(node), view.group_of(node))
+    grads = [fmt(g) for _, g in build.grads.get(node, [])] or ["0"]
+    longest = max(len(name), len("data " + fmt(node.data)), max(len("grad " + g) for g in grads))
+    return Box(f"v{i}", max(56.0, longest * CHAR + 16), 3 * LINE + 8)
 
-    def add(key: str, width: float, height: float) -> None:
-        boxes[key] = _Box(key, width if lr else height, height if lr else width)
 
+def _scene(build: _Build, collapsed: frozenset[GroupPath], index: dict[GroupPath, int],
+           ) -> tuple[Graph, list[list[Any]]]:
+    """The graph to lay out with the groups of `collapsed` drawn as one box each, and, for
+    each edge, the (op node, operand) pairs it carries (-1: the op's edge to its result)."""
+    view, options = build.view, build.options
+
+    def hidden(node: Value) -> GroupPath | None:
+        path = view.group_of(node)
+        if not path:
+            return None
+        for depth in range(1, len(path) + 1):
+            if path[:depth] in collapsed:
+                return path[:depth]
+        return None
+
+    def at(node: Value, op: bool = False) -> str:
+        group = hidden(node)
+        if group is not None:
+            return f"g{index[group]}"
+        return f"{'o' if op else 'v'}{view.index[node]}"
+
+    boxes: list[Box] = []
+    members: dict[GroupPath, list[str]] = {}
+    shown_groups: dict[GroupPath, None] = {}
     for node in view.nodes:
-        i = view.index[node]
-        lines = _value_lines(page, node)
-        add(f"v{i}", max(len(t) for t in lines) * CHAR_WIDTH + 18, LINE_HEIGHT * len(lines) + 8)
+        group = hidden(node)
+        if group is not None:
+            shown_groups.setdefault(group)
+            continue
+        boxes.append(_value_box(build, node))
+        keys = [f"v{view.index[node]}"]
         if node.op is not None:
-            add(f"v{i}_op", max(30.0, len(node.op.symbol) * CHAR_WIDTH + 16), 26.0)
+            label = op_label(node)
+            boxes.append(Box(f"o{view.index[node]}", max(30.0, len(label) * CHAR + 18), 24.0))
+            keys.append(f"o{view.index[node]}")
+        path = view.group_of(node)
+        if path:
+            members.setdefault(path, []).extend(keys)
+    for group in shown_groups:
+        summary = group_summary(view, group)
+        width = max(len(group[-1]) * 8.0, len(summary) * 6.4) + 28
+        boxes.append(Box(f"g{index[group]}", max(120.0, width), 58.0))
+        if group[:-1]:
+            members.setdefault(group[:-1], []).append(f"g{index[group]}")
     if view.hidden:
-        add("more", 24 * CHAR_WIDTH, 2 * LINE_HEIGHT + 8)
-    for edge in page.edges:
-        boxes[edge["from"]].succs.append(edge["to"])
-        boxes[edge["to"]].preds.append(edge["from"])
-    return boxes
-
-
-def _edges(page: _Page) -> None:
-    view = page.view
+        boxes.append(Box("more", 26 * CHAR, 2 * LINE + 8))
+    edges: list[tuple[str, str]] = []
+    carried: list[list[Any]] = []
+    merged: dict[tuple[str, str], int] = {}
     for node in view.nodes:
         if node.op is None:
             continue
         i = view.index[node]
+        target = at(node, op=True)
         for k, parent in enumerate(node.parents):
-            if parent in view.index:
-                page.edges.append({"from": f"v{view.index[parent]}", "to": f"v{i}_op",
-                                   "op": i, "operand": k})
-        page.edges.append({"from": f"v{i}_op", "to": f"v{i}", "op": i, "operand": -1})
+            if parent not in view.index:
+                continue
+            source = at(parent)
+            if source == target:
+                continue
+            if source[0] == "g" or target[0] == "g":
+                if (source, target) in merged:
+                    carried[merged[(source, target)]].append([i, k])
+                    continue
+                merged[(source, target)] = len(edges)
+            edges.append((source, target))
+            carried.append([[i, k]])
+        if hidden(node) is None:
+            edges.append((f"o{i}", f"v{i}"))
+            carried.append([[i, -1]])
     for node in view.boundary:
-        page.edges.append({"from": "more", "to": f"v{view.index[node]}_op",
-                           "op": view.index[node], "operand": None})
+        pair = ("more", at(node, op=True))
+        if pair not in merged:
+            merged[pair] = len(edges)
+            edges.append(pair)
+            carried.append([])
+    clusters = []
+    every = {path[:d] for path in members for d in range(1, len(path) + 1)}
+    for path in sorted(every, key=path_key):
+        clusters.append(Cluster(f"c{index[path]}", path[-1], tuple(members.get(path, [])),
+                                f"c{index[path[:-1]]}" if path[:-1] else None))
+    return Graph(boxes, edges, clusters, options.rankdir), carried
 
 
-def _edge_flows(page: _Page) -> None:
-    """When each edge has carried its gradient back, and the colour of that gradient."""
-    view = page.view
-    done = page.flows
-    for edge in page.edges:
-        i, operand = edge["op"], edge["operand"]
-        edge["flow"] = None
-        if i not in done or operand is None:
-            continue
-        step, flows = done[i]
-        if operand == -1:
-            history = page.grads.get(view.nodes[i], [])
-            if history:
-                edge["flow"] = [history[-1][0], gradient_colour(history[-1][1])]
-        elif flows[operand] is not None:
-            edge["flow"] = [step, gradient_colour(flows[operand])]  # type: ignore[arg-type]
+def _placed_json(placed: Placed, carried: list[list[Any]], graph: Graph) -> dict[str, Any]:
+    def r(rect: tuple[float, float, float, float]) -> list[float]:
+        return [round(v, 1) for v in rect]
+
+    return {
+        "width": round(placed.width, 1), "height": round(placed.height, 1),
+        "boxes": {key: r(rect) for key, rect in placed.boxes.items()},
+        "edges": [[s, t, path, ops] for (s, t), path, ops in zip(graph.edges, placed.edges,
+                                                                  carried)],
+        "clusters": {key[1:]: r(rect) for key, rect in placed.clusters.items()},
+    }
 
 
-def _layers(boxes: dict[str, _Box], order: list[str]) -> None:
-    """Longest path from the sources; then sources move next to their first consumer."""
-    for key in order:  # `order` lists every box after its predecessors
-        box = boxes[key]
-        box.layer = max((boxes[p].layer + 1 for p in box.preds), default=0)
-    for key in reversed(order):
-        box = boxes[key]
-        if not box.preds and box.succs:
-            box.layer = min(boxes[s].layer for s in box.succs) - 1
-
-
-def _order_layers(boxes: dict[str, _Box], order: list[str]) -> list[list[str]]:
-    depth = max(b.layer for b in boxes.values()) + 1
-    layers: list[list[str]] = [[] for _ in range(depth)]
-    for key in order:
-        layers[boxes[key].layer].append(key)
-    position = {key: k for layer in layers for k, key in enumerate(layer)}
-    for sweep in range(6):  # barycentre heuristic, alternating direction
-        forward = sweep % 2 == 0
-        sequence = range(1, depth) if forward else range(depth - 2, -1, -1)
-        for li in sequence:
-            layer = layers[li]
-
-            def centre(key: str, forward: bool = forward) -> float:
-                box = boxes[key]
-                near = box.preds if forward else box.succs
-                if not near:
-                    return float(position[key])
-                return sum(position[n] for n in near) / len(near)
-
-            layer.sort(key=lambda k: (centre(k), position[k]))
-            for k, key in enumerate(layer):
-                position[key] = k
-    return layers
-
-
-def _place(boxes: dict[str, _Box], layers: list[list[str]]) -> None:
-    """Coordinates across the layers: each node near its neighbours, without overlaps."""
-    for layer in layers:
-        at = 0.0
-        for key in layer:
-            box = boxes[key]
-            box.at = at + box.cross / 2
-            at += box.cross + NODE_GAP
-    for sweep in range(4):
-        sequence = layers if sweep % 2 == 0 else list(reversed(layers))
-        for layer in sequence:
-            wanted = []
-            for key in layer:
-                box = boxes[key]
-                near = box.preds + box.succs
-                wanted.append(sum(boxes[n].at for n in near) / len(near) if near else box.at)
-            placed: list[float] = []
-            for k, key in enumerate(layer):
-                box = boxes[key]
-                centre = wanted[k]
-                if k:
-                    before = boxes[layer[k - 1]]
-                    centre = max(centre, placed[-1] + before.cross / 2 + NODE_GAP + box.cross / 2)
-                placed.append(centre)
-            shift = sum(w - p for w, p in zip(wanted, placed)) / len(placed) if placed else 0.0
-            for key, centre in zip(layer, placed):
-                boxes[key].at = centre + shift
-
-
-def _layout(page: _Page, lr: bool) -> tuple[dict[str, tuple[float, float, float, float]],
-                                             float, float]:
-    """Each box's (x, y, width, height) and the drawing's size."""
-    boxes = _boxes(page, lr)
-    order = (["more"] if "more" in boxes else []) + [
-        key for node in page.view.nodes for key in (
-            [f"v{page.view.index[node]}_op"] if node.op is not None else []
-        ) + [f"v{page.view.index[node]}"]
-    ]
-    _layers(boxes, order)
-    low = min(b.layer for b in boxes.values())
-    for box in boxes.values():
-        box.layer -= low
-    layers = _order_layers(boxes, order)
-    _place(boxes, layers)
-    starts, main_at = [], MARGIN
-    for layer in layers:
-        starts.append(main_at)
-        main_at += max((boxes[k].main for k in layer), default=0.0) + LAYER_GAP
-    lowest = min(b.at - b.cross / 2 for b in boxes.values())
-    spots: dict[str, tuple[float, float, float, float]] = {}
-    far = 0.0
-    for layer, start in zip(layers, starts):
-        span = max((boxes[k].main for k in layer), default=0.0)
-        for key in layer:
-            box = boxes[key]
-            main = start + (span - box.main) / 2
-            cross = box.at - box.cross / 2 - lowest + MARGIN
-            far = max(far, cross + box.cross)
-            if lr:
-                spots[key] = (main, cross, box.main, box.cross)
-            else:
-                spots[key] = (cross, main, box.cross, box.main)
-    length = main_at - LAYER_GAP + MARGIN
-    far += MARGIN
-    return spots, (length if lr else far), (far if lr else length)
+def _scenes(build: _Build) -> tuple[list[dict[str, Any]], list[GroupPath], int, str]:
+    """Every view the page can show, laid out: the overview (outer groups collapsed), one
+    per outer group (that group open), and every group open; and which one starts."""
+    view = build.view
+    ordered, index = _group_table(view)
+    outer = outer_groups(view.paths.values()) if view.paths else []
+    specs: list[tuple[str, frozenset[GroupPath], int]] = []
+    if outer:
+        specs.append(("overview", frozenset(outer), -1))
+        if len(outer) > 1:
+            specs += [(".".join(g), frozenset(outer) - {g}, index[g]) for g in outer]
+    if not outer or len(view.nodes) <= FULL_LIMIT:
+        specs.append(("all", frozenset(), -1))
+    graphs = [_scene(build, collapsed, index) for _, collapsed, _ in specs]
+    placed = lay_out([graph for graph, _ in graphs])
+    scenes = []
+    for (name, _, opens), (graph, carried), where in zip(specs, graphs, placed):
+        scene = _placed_json(where, carried, graph)
+        scene.update(name=name, opens=opens)
+        scenes.append(scene)
+    start = 0 if view.collapsed or not any(s["name"] == "all" for s in scenes) else len(
+        scenes) - 1
+    return scenes, ordered, start, placed[0].note if placed else ""
 
 
 # ----------------------------------------------------------------------------------------------
-# SVG and the page
+# The page
 # ----------------------------------------------------------------------------------------------
 
 
-def _n(x: float) -> str:
-    return f"{x:.1f}"
-
-
-def _edge_path(a: tuple[float, ...], b: tuple[float, ...], lr: bool) -> str:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    if lr:
-        x1, y1, x2, y2 = ax + aw, ay + ah / 2, bx - 2, by + bh / 2
-        mid = (x1 + x2) / 2
-        return f"M{_n(x1)},{_n(y1)} C{_n(mid)},{_n(y1)} {_n(mid)},{_n(y2)} {_n(x2)},{_n(y2)}"
-    x1, y1, x2, y2 = ax + aw / 2, ay + ah, bx + bw / 2, by - 2
-    mid = (y1 + y2) / 2
-    return f"M{_n(x1)},{_n(y1)} C{_n(x1)},{_n(mid)} {_n(x2)},{_n(mid)} {_n(x2)},{_n(y2)}"
-
-
-def _svg(page: _Page, lr: bool) -> str:
-    view = page.view
-    spots, width, height = _layout(page, lr)
-    out = [
-        f'<svg id="graph" xmlns="http://www.w3.org/2000/svg" width="{_n(width)}" '
-        f'height="{_n(height)}" viewBox="0 0 {_n(width)} {_n(height)}" role="img" '
-        'aria-label="computational graph">',
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-        'fill="context-stroke"/></marker></defs>',
-    ]
-    for k, edge in enumerate(page.edges):
-        out.append(
-            f'<path class="edge" id="e{k}" data-op="{edge["op"]}" '
-            f'd="{_edge_path(spots[edge["from"]], spots[edge["to"]], lr)}" '
-            'marker-end="url(#arrow)"/>'
-        )
-    for node in view.nodes:
-        i = view.index[node]
-        kind = view.kind(node)
-        x, y, w, h = spots[f"v{i}"]
-        lines = _value_lines(page, node)
-        out.append(f'<g class="node value kind-{kind}" id="v{i}" data-index="{i}" tabindex="0">')
-        out.append(f'<title>{_h(_display_name(view, node))}</title>')
-        out.append(f'<rect class="box" x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" '
-                   f'height="{_n(h)}" rx="6" fill="{KIND_COLOURS[kind]}"/>')
-        if kind == "constant":
-            out.append(f'<text class="t-data" x="{_n(x + 9)}" y="{_n(y + 17)}">'
-                       f"{_h(lines[0])}</text>")
-        else:
-            out.append(f'<text class="t-name" x="{_n(x + 9)}" y="{_n(y + 17)}">'
-                       f"{_h(lines[0])}</text>")
-            out.append(f'<text class="t-data" x="{_n(x + 9)}" y="{_n(y + 17 + LINE_HEIGHT)}">'
-                       f"data {_h(page.fmt(node.data))}</text>")
-            gy = y + 4 + 2 * LINE_HEIGHT
-            out.append(f'<rect class="grad-cell" x="{_n(x + 3)}" y="{_n(gy)}" '
-                       f'width="{_n(w - 6)}" height="{_n(LINE_HEIGHT)}" rx="3" '
-                       f'fill="{ZERO_COLOUR}"/>')
-            out.append(f'<text class="t-grad" x="{_n(x + 9)}" y="{_n(gy + 13)}">grad ?</text>')
-        out.append("</g>")
-        if node.op is not None:
-            x, y, w, h = spots[f"v{i}_op"]
-            out.append(f'<g class="node op" id="v{i}_op" data-index="{i}">')
-            out.append(f"<title>{_h(node.op.symbol)}</title>")
-            out.append(f'<rect class="op-shape" x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" '
-                       f'height="{_n(h)}" rx="{_n(h / 2)}"/>')
-            out.append(f'<text class="t-op" x="{_n(x + w / 2)}" y="{_n(y + h / 2 + 4)}" '
-                       f'text-anchor="middle">{_h(node.op.symbol)}</text>')
-            out.append("</g>")
-    if view.hidden:
-        x, y, w, h = spots["more"]
-        out.append(f'<g class="node more" id="more"><rect class="box" x="{_n(x)}" y="{_n(y)}" '
-                   f'width="{_n(w)}" height="{_n(h)}" rx="2"/>')
-        out.append(f'<text x="{_n(x + 8)}" y="{_n(y + 17)}">{view.hidden} more nodes</text>')
-        out.append(f'<text x="{_n(x + 8)}" y="{_n(y + 17 + LINE_HEIGHT)}">not drawn</text></g>')
-    out.append("</svg>")
-    return "\n".join(out)
-
-
-def _node_data(page: _Page) -> list[dict[str, Any]]:
-    view, fmt = page.view, page.fmt
-    shown_at: dict[int, int] = {}
-    for k, step in enumerate(page.steps):
-        for i in step["shows"]:
-            shown_at.setdefault(i, k)
+def _node_table(build: _Build, groups: dict[GroupPath, int]) -> list[dict[str, Any]]:
+    view, fmt, say = build.view, build.options.fmt, build.say
+    shown_at: dict[Value, int] = {}
+    for k, step in enumerate(build.steps):
+        if step["phase"] == "forward":
+            shown_at[view.nodes[step["node"]]] = k
     nodes = []
+    say.within(None)
     for node in view.nodes:
-        i = view.index[node]
-        parents = ", ".join(
-            _display_name(view, p) if p in view.index else "(not drawn)" for p in node.parents
-        )
-        op = f" = {node.op.symbol}({parents})" if node.op is not None else ", a leaf"
-        history = page.grads.get(node, [])
-        final = fmt(history[-1][1]) if history else "0"
-        nodes.append({
-            "key": f"v{i}",
-            "name": _display_name(view, node),
-            "kind": view.kind(node),
+        kind = view.kind(node)
+        path = view.group_of(node)
+        entry: dict[str, Any] = {
+            "name": view.name(node),
+            "short": short_name(view.name(node), path),
+            "given": view.given_name(node) is not None,
+            "kind": kind,
             "data": fmt(node.data),
-            "shown": shown_at.get(i, 0),
-            "grads": [[step, fmt(g), gradient_colour(g)] for step, g in history],
-            "details": f"{_display_name(view, node)} ({view.kind(node)}){op}\n"
-                       f"data {fmt(node.data)}; gradient after the whole pass {final}",
-        })
+            "parents": [view.index[p] for p in node.parents if p in view.index],
+            "group": groups[path] if path else -1,
+            "shown": shown_at.get(node, 0),
+        }
+        if node.op is not None:
+            entry["op"] = op_label(node)
+            entry["formula"] = say.symbolic(node).text
+            if node in build.back:
+                entry["back"] = build.back[node]
+        if kind != "constant":
+            entry["grads"] = [[s, fmt(g), gradient_colour(g)]
+                              for s, g in build.grads.get(node, [])]
+            head, lines, total = say.expansion(node, build.uses.get(node, []))
+            text = f'<div class="eq">{head.block()}</div>'
+            if total is not None:
+                count = len(lines)
+                text += (f'<p class="ag-dim">the sum over the {count} edge'
+                         f'{"s" if count != 1 else ""} from {_h(view.name(node))} into the ops '
+                         "that use it:</p>" if count else
+                         '<p class="ag-dim">no op uses it on the way to the output:</p>')
+                text += '<table class="ag-terms">' + "".join(
+                    f'<tr><td>{"+" if k else ""}</td><td>{line.block()}</td></tr>'
+                    for k, line in enumerate(lines)) + "</table>"
+                text += f'<div class="eq">{total.block()}</div>'
+            entry["expansion"] = text
+        nodes.append(entry)
     return nodes
 
 
+def page_data(root: Value, options: DiagramOptions | None = None, **keywords: Any
+              ) -> dict[str, Any]:
+    """Everything the explainer shows, computed here once: steps with their maths, nodes,
+    groups and the laid-out scenes. The HTML page and the notebook widget both show it.
+
+    >>> from autograd import Value
+    >>> data = page_data(Value(2.0, label="x") * 3.0)
+    >>> [step["phase"] for step in data["steps"]]
+    ['start', 'forward', 'seed', 'backward']
+    """
+    options = DiagramOptions.of(options, **keywords)
+    view = view_of(root, max_nodes=options.max_nodes, params=options.params,
+                   groups=options.groups, collapse=options.collapse)
+    build = _Build(view, options, Explainer(view, options.fmt))
+    _forward_steps(build)
+    _backward_steps(build)
+    scenes, ordered, start, layout_note = _scenes(build)
+    groups = {path: k for k, path in enumerate(ordered)}
+    outer = set(outer_groups(view.paths.values())) if view.paths else set()
+    root_name = view.name(view.root)
+    return {
+        "title": options.title or f"How the gradient of {root_name} is computed",
+        "root": view.index[view.root],
+        "quiz": bool(options.quiz),
+        "note": build.note,
+        "layoutNote": layout_note,
+        "hidden": view.hidden,
+        "rankdir": options.rankdir,
+        "steps": build.steps,
+        "forward": sum(1 for s in build.steps if s["phase"] == "forward"),
+        "backward": sum(1 for s in build.steps if s["phase"] == "backward"),
+        "nodes": _node_table(build, groups),
+        "groups": [{"name": path[-1], "path": ".".join(path),
+                    "parent": groups[path[:-1]] if path[:-1] else -1,
+                    "outer": path in outer,
+                    "summary": group_summary(view, path)} for path in ordered],
+        "scenes": scenes,
+        "start": start,
+        "bands": [[colour, text] for _, colour, text in GRADIENT_BANDS] + [[ZERO_COLOUR, "0"]],
+        "kinds": {kind: KIND_COLOURS[kind] for kind in
+                  ("parameter", "input", "constant", "intermediate", "output")},
+    }
+
+
+def viewer_assets() -> tuple[str, str]:
+    """The viewer's style sheet and script (an ES module), as shipped with the package.
+
+    >>> css, js = viewer_assets()
+    >>> "ag-explainer" in css and "export default" in js
+    True
+    """
+    folder = resources.files("autograd.viz") / "assets"
+    return ((folder / "viewer.css").read_text(encoding="utf-8"),
+            (folder / "viewer.js").read_text(encoding="utf-8"))
+
+
+def pack(data: Any) -> str:
+    """The page data as the page carries it: JSON, deflated, in base64 (the maths is
+    verbose and repetitive, so a real network's page shrinks about twelve times).
+
+    >>> unpack(pack({"a": [1, "<x>"]}))
+    {'a': [1, '<x>']}
+    """
+    text = json.dumps(data, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+    return base64.b64encode(zlib.compress(text.encode("utf-8"), 6)).decode("ascii")
+
+
+def unpack(packed: str) -> Any:
+    """The page data back from `pack`."""
+    return json.loads(zlib.decompress(base64.b64decode(packed)).decode("utf-8"))
+
+
 def to_html(root: Value, options: DiagramOptions | None = None, **keywords: Any) -> str:
-    """A self-contained page stepping through the forward pass, then the backward pass.
+    """A self-contained page that explains the forward pass, then the backward pass.
 
     The backward pass shown is a fresh one from `root` with seed 1 (every `.grad` of the
-    graph is left as it was); each gradient appears when it arrives. Hovering a node shows
-    its details. Works offline: nothing is fetched.
+    graph is left as it was); each gradient appears when it arrives, with the arithmetic
+    that made it. Options are those of every diagram (`DiagramOptions`), `quiz=True`
+    included. Works offline: nothing is fetched.
 
     >>> from autograd import Value
     >>> a = Value(3.0, label="a")
-    >>> "Backward through *" in to_html(a * a)
+    >>> page = to_html(a * a)
+    >>> packed = page.split('id="ag-data">')[1].split("<")[0]
+    >>> "a.grad += mul1.grad * dmul1/da = 1 * 3 = 3" in str(unpack(packed))
     True
     """
-    options = DiagramOptions.of(options, **keywords)
-    rankdir, title = options.rankdir, options.title
-    if rankdir not in ("LR", "TB"):
-        raise ValueError(f"to_html: rankdir must be 'LR' or 'TB', got {rankdir!r}")
-    view = view_of(root, max_nodes=options.max_nodes, params=options.params)
-    page = _Page(view, number_formatter(options.number_format))
-    _forward_steps(page)
-    _backward_steps(page)
-    _edges(page)
-    lr = rankdir == "LR"
-    edges_by_op: dict[int, list[int]] = {}
-    for k, edge in enumerate(page.edges):
-        edges_by_op.setdefault(edge["op"], []).append(k)
-    _edge_flows(page)
-    for step in page.steps:
-        if step["phase"] in ("forward", "backward"):
-            step["edges"] = edges_by_op.get(step["node"], [])
-        else:
-            step["edges"] = []
-    payload = {
-        "steps": page.steps,
-        "flows": [edge["flow"] for edge in page.edges],
-        "nodes": _node_data(page),
-        "note": page.note,
-        "forward": sum(1 for s in page.steps if s["phase"] == "forward"),
-        "backward": sum(1 for s in page.steps if s["phase"] == "backward"),
-    }
-    # Numbers travel as formatted text; <, > and & are escaped so no label can end the script.
-    blob = (json.dumps(payload, separators=(",", ":"), allow_nan=False)
-            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
-    heading = title or f"Computational graph of {_display_name(view, root)}"
-    assets = resources.files("autograd.viz") / "assets"
-    legend = "".join(
-        f'<span class="swatch" style="background:{colour}"></span>{_h(text)} '
-        for _, colour, text in GRADIENT_BANDS
-    )
+    data = page_data(root, options, **keywords)
+    css, js = viewer_assets()
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{_h(heading)}</title>\n"
+        f"<title>{_h(data['title'])}</title>\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        f"<style>\n{(assets / 'viewer.css').read_text(encoding='utf-8')}</style>\n"
-        "</head>\n<body>\n"
-        f"<h1>{_h(heading)}</h1>\n"
-        '<div id="controls">'
-        '<button id="first" title="start (Home)">|&#x25C0;</button>'
-        '<button id="prev" title="step back (Left)">&#x25C0;</button>'
-        '<button id="play" title="play or pause (Space)">play</button>'
-        '<button id="next" title="step forward (Right)">&#x25B6;</button>'
-        '<button id="last" title="end (End)">&#x25B6;|</button>'
-        f'<input id="slider" type="range" min="0" max="{len(page.steps) - 1}" value="0" '
-        'aria-label="step">'
-        '<span id="phase"></span></div>\n'
-        '<p id="caption" aria-live="polite"></p>\n'
-        f'<div id="stage">{_svg(page, lr)}</div>\n'
-        '<pre id="details">Hover over a node to see its details.</pre>\n'
-        f'<p class="legend">|gradient|, log scale: {legend}'
-        f'<span class="swatch" style="background:{ZERO_COLOUR}"></span>zero</p>\n'
-        f'<script type="application/json" id="graph-data">{blob}</script>\n'
-        f"<script>\n{(assets / 'viewer.js').read_text(encoding='utf-8')}</script>\n"
-        "</body>\n</html>\n"
+        f"<style>\n{css}</style>\n</head>\n<body class=\"ag-page\">\n"
+        '<div id="ag-root" class="ag-explainer"><noscript>This page needs JavaScript to step '
+        "through the graph.</noscript></div>\n"
+        f'<script type="application/octet-stream" id="ag-data">{pack(data)}</script>\n'
+        f'<script type="module">\n{js}\n'
+        'unpack(document.getElementById("ag-data").textContent)'
+        '.then((data) => mount(document.getElementById("ag-root"), data, { page: true }));\n'
+        "</script>\n</body>\n</html>\n"
     )
-

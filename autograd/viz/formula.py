@@ -309,8 +309,9 @@ class Term:
 
     @staticmethod
     def name(name: str) -> Term:
-        """A node or variable name: 'x1' reads x with subscript 1, 'x_i' x with subscript i."""
-        match = re.fullmatch(r"([A-Za-z]+)_?(\d+|[a-z])", name)
+        """A node or variable name: 'x1' and 'w.1' read x and w with subscript 1, 'x_i' x
+        with subscript i; other names are set as they are."""
+        match = re.fullmatch(r"([A-Za-z]+)[_.]?(\d+|[a-z])", name)
         if match and (match.group(2).isdigit() or "_" in name):
             letters, index = match.groups()
             tag = "mn" if index.isdigit() else "mi"
@@ -334,7 +335,9 @@ class Term:
             shown = {"inf": "∞", "nan": "NaN"}.get(body, body)
             ml, shape = f"<mn>{html.escape(shown)}</mn>", "atom"
         if negative:
-            return Term(f"<mo>{MINUS}</mo>{ml}", text, "neg")
+            if shape == "atom":  # the sign inside the number: -1.397, set tight
+                return Term(f"<mn>{MINUS}{ml[4:-5]}</mn>", text, "neg")
+            return Term(f"<mo form=\"prefix\">{MINUS}</mo>{ml}", text, "neg")
         return Term(ml, text, shape, literal=shape == "atom")
 
     def wrapped(self) -> Term:
@@ -390,7 +393,7 @@ def negate(a: Term) -> Term:
     if a.shape in ("sum", "neg"):
         a = a.wrapped()
     text = f"-({a.text})" if a.shape in ("frac", "prod") else f"-{a.text}"
-    return Term(f"<mo>{MINUS}</mo>{a.ml}", text, "neg")
+    return Term(f'<mo form="prefix">{MINUS}</mo>{a.ml}', text, "neg")
 
 
 def binary(kind: str, a: Term, b: Term) -> Term:
@@ -406,14 +409,13 @@ def binary(kind: str, a: Term, b: Term) -> Term:
         return Term(f"{a.ml}<mo>{sign}</mo>{b.ml}", f"{a.text} {'+' if kind == 'add' else '-'} "
                     f"{b.text}", "sum")
     if kind == "mul":
-        if a.shape == "sum":
+        if a.shape in ("sum", "neg"):
             a = a.wrapped()
         if b.shape in ("sum", "neg"):
             b = b.wrapped()
         implicit = a.literal and not b.literal and b.text[:1].isalpha() and b.shape != "frac"
         sign = INVISIBLE_TIMES if implicit else TIMES
-        return Term(f"{a.ml}<mo>{sign}</mo>{b.ml}", f"{a.text} * {b.text}",
-                    "neg" if a.shape == "neg" else "prod")
+        return Term(f"{a.ml}<mo>{sign}</mo>{b.ml}", f"{a.text} * {b.text}", "prod")
     if kind == "div":
         top = a.wrapped() if a.shape == "sum" else a
         bottom = b.wrapped() if b.shape in ("sum", "prod", "frac", "neg", "pow") else b
@@ -461,7 +463,7 @@ def to_mathml(tree: Tree, env: Mapping[str, Term] | None = None) -> str:
     """The formula as MathML content (to go inside a <math> element).
 
     >>> to_mathml(parse("-out / y"))
-    '<mfrac><mrow><mo>−</mo><mi>out</mi></mrow><mrow><mi>y</mi></mrow></mfrac>'
+    '<mfrac><mrow><mo form="prefix">−</mo><mi>out</mi></mrow><mrow><mi>y</mi></mrow></mfrac>'
     """
     return write(tree, env).ml
 
@@ -479,10 +481,10 @@ def math_block(ml: str, text: str, *, display: bool = False) -> str:
     """A complete <math> element whose plain-text form travels as its annotation.
 
     >>> print(math_block("<mi>x</mi>", "x"))  # doctest: +NORMALIZE_WHITESPACE
-    <math><semantics><mrow><mi>x</mi></mrow><annotation
+    <math displaystyle="true"><semantics><mrow><mi>x</mi></mrow><annotation
     encoding="text/plain">x</annotation></semantics></math>
     """
     mode = ' display="block"' if display else ""
-    return (f"<math{mode}><semantics><mrow>{ml}</mrow>"
+    return (f'<math{mode} displaystyle="true"><semantics><mrow>{ml}</mrow>'
             f'<annotation encoding="text/plain">{html.escape(text, quote=False)}</annotation>'
             "</semantics></math>")

@@ -36,6 +36,8 @@ __all__ = [
     "groups_from_parameters",
     "number_formatter",
     "op_label",
+    "outer_groups",
+    "path_key",
     "short_name",
     "view_of",
 ]
@@ -272,15 +274,19 @@ def outer_groups(paths: Iterable[GroupPath]) -> list[GroupPath]:
     prefix: GroupPath = ()
     while True:
         level = sorted({p for p in all_paths if len(p) == len(prefix) + 1 and
-                        p[:len(prefix)] == prefix}, key=_path_key)
+                        p[:len(prefix)] == prefix}, key=path_key)
         if len(level) != 1 or not any(len(p) > len(level[0]) and p[:len(level[0])] == level[0]
                                       for p in all_paths):
             return level
         prefix = level[0]
 
 
-def _path_key(path: GroupPath) -> tuple[Any, ...]:
-    """Sort 'layers.10' after 'layers.2'."""
+def path_key(path: GroupPath) -> tuple[Any, ...]:
+    """The sort key of a group path: 'layers.10' after 'layers.2'.
+
+    >>> sorted([("layers.10",), ("layers.2",)], key=path_key)
+    [('layers.2',), ('layers.10',)]
+    """
     key: list[Any] = []
     for part in path:
         head, _, tail = part.rpartition(".")
@@ -322,7 +328,9 @@ def assign_groups(view: GraphView, groups: GroupsArg) -> dict[Value, tuple[str, 
     """The cluster path of each drawn node.
 
     Nodes named in `groups` take their group; a node made by an op joins the group of the
-    parameters it consumes directly, or else the group shared by all its non-constant parents.
+    parameters it consumes directly, or else the group shared by all its parents (so a
+    neuron's activation joins the neuron, and a loss that compares its output with a number
+    stays outside).
     `groups=True` takes the groups from the dotted parameter names (`groups_from_parameters`).
 
     >>> w = Value(2.0); y = (w * Value(3.0, label="x")).tanh()
@@ -355,8 +363,7 @@ def assign_groups(view: GraphView, groups: GroupsArg) -> dict[Value, tuple[str, 
             continue
         if direct:
             continue
-        relevant = [p for p in node.parents if not isinstance(p, Constant)]
-        found = {paths.get(p) for p in relevant}
+        found = {paths.get(p) for p in node.parents}  # a constant is in no group
         if len(found) == 1 and None not in found:
             paths[node] = found.pop()  # type: ignore[assignment]
     return paths
