@@ -4,8 +4,9 @@ and its notebook widget.
 One job per module: `view` (which nodes to draw, their kinds, names and groups), `palette`
 (colours), `options` (the one options type of every output), `dot` (DOT text), `tree` (text
 trees), `renderer` (finding and running a `dot` program), `layout` (positions for the page),
-`formula` (derivative formulas as maths), `explainer` (the HTML page), `render` (images,
-files and Jupyter display) and `widget` (the notebook widget, optional).
+`formula` (derivative formulas as maths), `explain` (the words and maths of each step),
+`explainer` (the HTML page and its `assets`), `render` (images, files and Jupyter display)
+and `notebook` (the widget, from the optional `widget` extra, and the page shown inline).
 
 >>> from autograd import Value
 >>> x = Value(2.0, label="x"); y = x * x; y.backward()
@@ -18,8 +19,6 @@ True
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from autograd.viz.dot import dot_lines, to_dot
 from autograd.viz.explainer import to_html
@@ -57,6 +56,7 @@ from autograd.viz.view import (
     number_formatter,
     view_of,
 )
+from autograd.viz.notebook import inline, widget
 
 __all__ = [
     "COLLAPSE_ABOVE",
@@ -83,6 +83,7 @@ __all__ = [
     "grad_of",
     "gradient_colour",
     "groups_from_parameters",
+    "inline",
     "number_formatter",
     "render",
     "save",
@@ -94,12 +95,3 @@ __all__ = [
     "widget",
     "write_atomic",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # The widget needs anywidget (the `widget` extra): loaded on first use only.
-    if name == "widget":
-        from autograd.viz.widget import widget
-
-        return widget
-    raise AttributeError(f"module 'autograd.viz' has no attribute {name!r}")

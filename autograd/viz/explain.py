@@ -105,12 +105,16 @@ class Explainer:
         self.context: GroupPath | None = None  # names inside this group drop its prefix
         self._forward: dict[Value, Term] = {}
         self._trees: dict[str, Tree | None] = {}
+        self._numbers: dict[float, Term] = {}
 
     # -- terms -----------------------------------------------------------------------------------
 
     def number(self, x: float) -> Term:
         """A number, written by the page's number format."""
-        return Term.number(self.fmt(x))
+        term = self._numbers.get(x)
+        if term is None:
+            term = self._numbers[x] = Term.number(self.fmt(x))
+        return term
 
     def name(self, node: Value) -> Term:
         """The node by name (short inside the `context` group); a constant by its number."""

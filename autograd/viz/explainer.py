@@ -395,7 +395,7 @@ def _node_table(build: _Build, groups: dict[GroupPath, int]) -> list[dict[str, A
             entry["op"] = op_label(node)
             entry["formula"] = say.symbolic(node).text
             if node in build.back:
-                entry["back"] = build.back[node]
+                entry["back"] = list(build.back[node])
         if kind != "constant":
             entry["grads"] = [[s, fmt(g), gradient_colour(g)]
                               for s, g in build.grads.get(node, [])]
