@@ -13,11 +13,10 @@ from typing import Any
 
 import pytest
 from support import require
+from test_html import CHROMIUM_ARGS, VIEWPORT, chromium_or_skip, gate
 
-from autograd import Value
 from autograd.viz import notebook as widget_module
 from autograd.viz.explainer import page_data, unpack, viewer_assets
-from test_html import CHROMIUM_ARGS, VIEWPORT, chromium_or_skip, gate
 
 
 def test_the_widget_carries_the_page_data() -> None:

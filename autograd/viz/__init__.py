@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from autograd.viz.dot import dot_lines, to_dot
 from autograd.viz.explainer import to_html
+from autograd.viz.notebook import inline, widget
 from autograd.viz.options import DiagramOptions
 from autograd.viz.palette import (
     GRADIENT_BANDS,
@@ -56,7 +57,6 @@ from autograd.viz.view import (
     number_formatter,
     view_of,
 )
-from autograd.viz.notebook import inline, widget
 
 __all__ = [
     "COLLAPSE_ABOVE",
