@@ -253,12 +253,16 @@ class TestClusters:
         loss, params = two_neurons()
         dot = to_dot(loss, params=params, groups=True)
         assert dot.count("subgraph cluster_") == 4  # two layers, a neuron in each
+        assert "layers.1.neurons.0.b" in dot
         start = dot.index('label="layers.0"')
         first_neuron = dot[start:dot.index("\n\t}\n", start)]  # up to the top-level brace
-        (w0,) = re.findall(r'(v\d+) \[id="v\d+" shape=plaintext '
-                           r'tooltip="layers.0.neurons.0.w.0:', dot)
-        assert re.search(rf"\b{w0}\b", first_neuron)
-        assert "<b>w.0</b>" in dot and "<b>layers.0.neurons.0.w.0</b>" not in dot  # short names
+        # A neuron's parameters are one table, a row (and an edge port) each, short names.
+        (stack,) = re.findall(r'(ps\d+) \[id="ps\d+" shape=plaintext tooltip="parameters: '
+                              r'layers.0.neurons.0.w.0, layers.0.neurons.0.b"', dot)
+        assert re.search(rf"\b{stack}\b", first_neuron)
+        assert "<b>w.0</b>" in dot and "<b>layers.0.neurons.0.w.0</b>" not in dot
+        assert re.search(rf"\b{stack}:p0 -> v\d+_op", dot)  # w.0 first, then b
+        assert re.search(rf"\b{stack}:p1 -> v\d+_op", dot)
         tanh_ops = [ln.split()[0] for ln in dot.splitlines() if 'label="tanh"' in ln]
         assert re.search(rf"\b{tanh_ops[0]}\b", first_neuron)  # the neuron's own ops join it
         assert not re.search(rf"\b{tanh_ops[1]}\b", first_neuron)
@@ -509,3 +513,78 @@ def test_rich_display_is_the_diagram() -> None:
     bundle = y._repr_mimebundle_()  # type: ignore[attr-defined]
     assert set(bundle) == {"image/svg+xml", "text/plain"}
     ET.fromstring(bundle["image/svg+xml"])
+
+
+# -- the maths as written, and large graphs collapsed ----------------------------------------------
+
+
+class TestAsWritten:
+    def test_sub_and_neg_are_one_node_each_and_constants_carry_nothing(self) -> None:
+        x, y = Value(3.0, label="x"), Value(1.0, label="y")
+        z = -x - y * 2.0
+        z.backward()
+        dot = to_dot(z)
+        labels = re.findall(r'_op \[id="v\d+_op" [^]]* label="([^"]+)"\]', dot)
+        assert sorted(labels) == ["*", "-", "neg"]  # no `+` and `* -1` pair, no -1 constant
+        (constant,) = [ln for ln in dot.splitlines() if "(takes no gradient)" in ln]
+        assert "grad" not in constant.split("label=")[1]
+        assert "neg1 = neg" in text_tree(z) and "2 (constant)" in text_tree(z)
+
+    def test_a_neuron_is_one_dot_node_with_its_bias(self) -> None:
+        w, b = [Value(0.5), Value(-1.0)], Value(0.25)
+        d = autograd.dot(w, [2.0, 3.0], bias=b)
+        d.backward()
+        dot = to_dot(d, params={"w.0": w[0], "w.1": w[1], "b": b})
+        assert re.findall(r'label="(w·x[^"]*)"', dot) == ["w·x + b"]
+        assert "* 1" not in text_tree(d) and "dot1 = w·x + b" in text_tree(d)
+
+    def test_generated_names_say_the_op(self) -> None:
+        x = Value(0.5, label="x")
+        y = (x * 2.0).tanh() + x.exp()
+        names = re.findall(r"(\w+) = ", text_tree(y))
+        assert names == ["add1", "tanh1", "mul1", "exp1"]
+        taken = Value(1.0, label="mul1")  # a label in use is never generated again
+        assert "mul2 = *" in text_tree(taken * x)
+
+
+def mlp_loss(sizes: list[int], points: int) -> tuple[Value, list[tuple[str, Value]]]:
+    model = autograd.nn.MLP(2, sizes, seed=0)
+    xs = [[0.5, -1.0], [1.0, 0.2], [-0.3, 0.8], [0.0, 0.4]][:points]
+    loss = autograd.sum_values([(model(x)[0] - 1.0) ** 2 for x in xs])
+    loss.backward()
+    return loss, model.named_parameters()
+
+
+class TestCollapse:
+    def test_a_large_network_draws_its_layers_as_summary_boxes(self) -> None:
+        loss, named = mlp_loss([16, 16, 1], 4)
+        assert len(autograd.topological_order(loss)) > viz.COLLAPSE_ABOVE
+        dot = to_dot(loss, params=named)
+        boxes = re.findall(r'^\t(g\d+) \[id="g\d+" shape=plaintext tooltip="([^"]+)"', dot, re.M)
+        assert [tip.split(":")[0] for _, tip in boxes] == ["layers.0", "layers.1", "layers.2"]
+        assert "16 neurons · 272 parameters" in dot  # what layers.1 holds
+        assert len(re.findall(r"^\tv\d+ \[", dot, flags=re.M)) < 60
+        assert "collapse=False draws every node" in dot
+        full = to_dot(loss, params=named, collapse=False)
+        assert not re.search(r'^\tg\d+ \[', full, flags=re.M)
+        assert full.count("subgraph cluster_") == 3 + 16 + 16 + 1  # layers and neurons
+
+    def test_small_graphs_are_drawn_whole(self) -> None:
+        loss, named = mlp_loss([3, 1], 1)
+        dot = to_dot(loss, params=named)
+        assert "subgraph" not in dot and not re.search(r'^\tg\d+ \[', dot, flags=re.M)
+        assert to_dot(loss, params=named, collapse=True).count('[id="g') == 2
+
+    def test_the_collapsed_network_renders_small(self, tmp_path: Path) -> None:
+        renderer_or_skip()
+        loss, named = mlp_loss([16, 16, 1], 4)
+        png = viz.save(loss, tmp_path / "mlp.png", params=named).read_bytes()
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        assert width < 3000 and height < 1500, (width, height)
+
+    def test_bad_options_are_named(self) -> None:
+        y, *_ = gate_example()
+        with pytest.raises(TypeError, match="collapse"):
+            to_dot(y, collapse="yes")
+        with pytest.raises(TypeError, match="unknown diagram option 'colour'"):
+            viz.save(y, "never.svg", colour=True)

@@ -77,23 +77,34 @@ def dot_lines(root: Value, options: DiagramOptions | None = None, **keywords: An
         f"rankdir={options.rankdir}",
         'bgcolor="white"',
         'node [fontname="Helvetica" fontsize=11]',
+        "nodesep=0.18",
+        "ranksep=0.3",
         'edge [arrowsize=0.7 color="#555555"]',
     ]
     if options.title:
         lines += [f"label={quote(options.title)}", "labelloc=t", "fontname=Helvetica"]
     value_grads = False
     groups = {path: k for k, path in enumerate(sorted(view.collapsed))}
+    stacks = _parameter_stacks(view)
+    stacked = {node: (k, row) for k, members in enumerate(stacks.values())
+               for row, node in enumerate(members)}
 
     def at(node: Value) -> str:
         group = view.hidden_in(node)
-        return f"g{groups[group]}" if group else f"v{view.index[node]}"
+        if group:
+            return f"g{groups[group]}"
+        if node in stacked:
+            return "ps{}:p{}".format(*stacked[node])
+        return f"v{view.index[node]}"
 
     def op_at(node: Value) -> str:
         group = view.hidden_in(node)
         return f"g{groups[group]}" if group else f"v{view.index[node]}_op"
 
+    for k, members in enumerate(stacks.values()):
+        lines.append(_stack_line(view, members, k, fmt, options.show_grad, colour))
     for i, node in enumerate(view.nodes):
-        if view.hidden_in(node):
+        if view.hidden_in(node) or node in stacked:
             continue
         lines.append(_value_line(view, node, i, fmt, options.show_grad, colour, grads[node]))
         value_grads = value_grads or isinstance(node.grad, Value)
@@ -128,11 +139,12 @@ def dot_lines(root: Value, options: DiagramOptions | None = None, **keywords: An
                 merged[(source, target)] = merged.get((source, target), 0) + 1
                 continue
             constant = isinstance(parent, Constant)
-            lines.append(f"{source} -> {target}"
-                         f"{_edge_style(flow, fmt, options.size_by_grad, constant)}")
+            style = _edge_style(flow, fmt, options.size_by_grad, constant, bool(parent.parents))
+            lines.append(f"{source} -> {target}{style}")
         if not view.hidden_in(node):
             flow = grads[node] if colour else None
-            lines.append(f"v{i}_op -> v{i}{_edge_style(flow, fmt, options.size_by_grad)}")
+            lines.append(f"v{i}_op -> v{i}"
+                         f"{_edge_style(flow, fmt, options.size_by_grad, main=True)}")
     for (source, target), count in merged.items():
         tip = f"{count} edges" if count > 1 else "1 edge"
         lines.append(f'{source} -> {target} [color="#888888" tooltip={quote(tip)}'
@@ -143,7 +155,7 @@ def dot_lines(root: Value, options: DiagramOptions | None = None, **keywords: An
         if target not in seen:
             seen.add(target)
             lines.append(f'more -> {target} [style=dashed color="#999999"]')
-    lines += _cluster_lines(view, groups)
+    lines += _cluster_lines(view, groups, stacks)
     if options.legend and (colour or view.params or value_grads or groups):
         lines.append(_legend_line(view, colour, value_grads))
     return [f"\t{line}\n" for line in lines]
@@ -214,12 +226,16 @@ def _group_line(view: GraphView, group: GroupPath, k: int, fmt: Callable[[float]
 
 
 def _edge_style(flow: float | None, fmt: Callable[[float], str], size_by_grad: bool,
-                constant: bool = False) -> str:
+                constant: bool = False, main: bool = False) -> str:
     if constant:
         return ' [style=dashed color="#aaaaaa" arrowhead=none]'
+    # Edges between the results of ops are the spine of the computation: dot keeps them
+    # short and straight, and the leaves gather around them.
+    spine = ["weight=4"] if main else []
     if flow is None:
-        return ""
-    attrs = [f'color="{gradient_colour(flow)}"', f"tooltip={quote('gradient ' + fmt(flow))}"]
+        return f" [{spine[0]}]" if spine else ""
+    attrs = [*spine, f'color="{gradient_colour(flow)}"',
+             f"tooltip={quote('gradient ' + fmt(flow))}"]
     if flow == 0.0:
         attrs.append("style=dotted")
     if size_by_grad:
@@ -227,7 +243,50 @@ def _edge_style(flow: float | None, fmt: Callable[[float], str], size_by_grad: b
     return f" [{' '.join(attrs)}]"
 
 
-def _cluster_lines(view: GraphView, collapsed: dict[GroupPath, int]) -> list[str]:
+def _parameter_stacks(view: GraphView) -> dict[GroupPath, list[Value]]:
+    """The parameters of each drawn group with several, to draw as one table (a neuron's
+    weights and bias, row by row, in name order)."""
+    stacks: dict[GroupPath, list[Value]] = {}
+    for node in view.nodes:
+        path = view.group_of(node)
+        if path and view.kind(node) == "parameter" and not view.hidden_in(node):
+            stacks.setdefault(path, []).append(node)
+    return {path: sorted(members, key=lambda n: _natural(view.name(n)))
+            for path, members in stacks.items() if len(members) > 1}
+
+
+def _natural(name: str) -> tuple[tuple[int, str], ...]:
+    """The sort key of a parameter name: 'w.10' after 'w.2', and 'b' after the weights."""
+    return tuple((1, part.zfill(12)) if part.isdigit() else (2 if part == "b" else 0, part)
+                 for part in name.split("."))
+
+
+def _stack_line(view: GraphView, members: list[Value], k: int, fmt: Callable[[float], str],
+                show_grad: bool, colour: bool) -> str:
+    """A group's parameters as one table, a row (and an edge port) per parameter."""
+    path = view.group_of(members[0])
+    fill = KIND_COLOURS["parameter"]
+    rows = []
+    for row, node in enumerate(members):
+        g = grad_of(node)
+        name = _h(short_name(view.name(node), path))
+        cells = [f'<td align="left" bgcolor="{fill}"><b>{name}</b></td>',
+                 f'<td align="right">{_h(fmt(node.data))}</td>']
+        if show_grad:
+            back = f' bgcolor="{gradient_colour(g)}"' if colour else ""
+            star = "*" if isinstance(node.grad, Value) else ""
+            cells.append(f'<td align="right"{back}>{_h(f"grad{star} {fmt(g)}")}</td>')
+        cells[-1] = cells[-1].replace("<td ", f'<td port="p{row}" ', 1)
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    names = ", ".join(view.name(n) for n in members)
+    tooltip = f"parameters: {names}"
+    table = ('<table border="2" cellborder="0" cellspacing="0" cellpadding="3" '
+             f'style="rounded">{"".join(rows)}</table>')
+    return f'ps{k} [id="ps{k}" shape=plaintext tooltip={quote(tooltip)} label=<{table}>]'
+
+
+def _cluster_lines(view: GraphView, collapsed: dict[GroupPath, int],
+                   stacks: dict[GroupPath, list[Value]] | None = None) -> list[str]:
     """Nested `subgraph cluster_k` blocks holding each grouped node and its op node."""
     tree: dict[GroupPath, list[str]] = {}
     children: dict[GroupPath, list[GroupPath]] = {(): []}
@@ -240,13 +299,19 @@ def _cluster_lines(view: GraphView, collapsed: dict[GroupPath, int]) -> list[str
                 children[prefix[:-1]].append(prefix)
                 tree[prefix] = []
 
+    stacks = stacks or {}
+    stacked = {node for members in stacks.values() for node in members}
+    for k, path in enumerate(stacks):
+        enter(path)
+        tree[path].append(f"ps{k}")
     for node in view.nodes:
         path = view.group_of(node)
         if not path or view.hidden_in(node):
             continue
         enter(path)
         i = view.index[node]
-        tree[path].append(f"v{i}")
+        if node not in stacked:
+            tree[path].append(f"v{i}")
         if node.op is not None:
             tree[path].append(f"v{i}_op")
     for group, k in collapsed.items():

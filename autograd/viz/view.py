@@ -223,8 +223,8 @@ def view_of(root: Value, *, max_nodes: int | None = DEFAULT_MAX_NODES,
     whole = GraphView(root, order, {node: i for i, node in enumerate(order)}, 0, [], names,
                       members)
     large = len(order) > COLLAPSE_ABOVE
-    if groups is None:
-        groups = large and any("." in name for name in names.values())
+    if groups is None:  # by the dotted parameter names, when large or asked to collapse
+        groups = (large or collapse is True) and any("." in name for name in names.values())
     paths = assign_groups(whole, groups)
     collapsed: frozenset[GroupPath] = frozenset()
     if paths and (collapse or (collapse is None and large)):
