@@ -49,7 +49,14 @@ def draw(root: Value, options: DiagramOptions | None = None, *, format: str = "s
     """
     graphviz = import_graphviz()
     renderer.find_renderer()
-    digraph = graphviz.Digraph("autograd", format=format)
+
+    class Diagram(graphviz.Digraph):  # type: ignore[misc, name-defined]
+        # A program without font tables (graphviz-pure) warns on every non-ASCII character,
+        # such as the dot of `w·x`: rendered quietly, Jupyter shows the drawing alone.
+        def pipe(self, *args: Any, quiet: bool = True, **kwargs: Any) -> Any:
+            return super().pipe(*args, quiet=quiet, **kwargs)
+
+    digraph = Diagram("autograd", format=format)
     digraph.body.extend(dot_lines(root, options, **keywords))
     return digraph
 
