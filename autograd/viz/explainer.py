@@ -94,7 +94,7 @@ def _kind_counts(view: GraphView, nodes: list[Value]) -> str:
 
 
 def _in(group: GroupPath | None) -> str:
-    return f" in {_h('.'.join(group))} (its names shortened)" if group else ""
+    return f" in {_h('.'.join(group))}" if group else ""
 
 
 def _forward_steps(build: _Build) -> None:
@@ -484,7 +484,11 @@ def pack(data: Any) -> str:
 
 
 def unpack(packed: str) -> Any:
-    """The page data back from `pack`."""
+    """The page data back from `pack`.
+
+    >>> unpack(pack([1.5, "x"]))
+    [1.5, 'x']
+    """
     return json.loads(zlib.decompress(base64.b64decode(packed)).decode("utf-8"))
 
 

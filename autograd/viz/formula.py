@@ -389,7 +389,11 @@ def write(tree: Tree, env: Mapping[str, Term] | None = None) -> Term:
 
 
 def negate(a: Term) -> Term:
-    """-a, with parentheses where they are needed."""
+    """-a, with parentheses where they are needed.
+
+    >>> negate(binary("add", Term.name("x"), Term.name("y"))).text
+    '-(x + y)'
+    """
     if a.shape in ("sum", "neg"):
         a = a.wrapped()
     text = f"-({a.text})" if a.shape in ("frac", "prod") else f"-{a.text}"

@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -44,7 +45,11 @@ class Box:
 
 @dataclass(frozen=True)
 class Cluster:
-    """A group drawn as a frame around its members (keys) and its sub-clusters."""
+    """A group drawn as a frame around its members (keys) and its sub-clusters.
+
+    >>> Cluster("c0", "layers.0", ("v1", "v2")).members
+    ('v1', 'v2')
+    """
 
     key: str
     label: str
@@ -54,7 +59,11 @@ class Cluster:
 
 @dataclass
 class Graph:
-    """What to lay out: boxes, edges between their keys, nested clusters, a direction."""
+    """What to lay out: boxes, edges between their keys, nested clusters, a direction.
+
+    >>> Graph([Box("a", 10, 10)], []).rankdir
+    'LR'
+    """
 
     boxes: list[Box]
     edges: list[tuple[str, str]]
@@ -64,7 +73,11 @@ class Graph:
 
 @dataclass
 class Placed:
-    """Where everything went: boxes and clusters as rectangles, edges as SVG paths."""
+    """Where everything went: boxes and clusters as rectangles, edges as SVG paths.
+
+    >>> Placed({"a": (0.0, 0.0, 10.0, 10.0)}, [], {}, 10.0, 10.0).boxes["a"][2]
+    10.0
+    """
 
     boxes: dict[str, Rect]
     edges: list[str]
@@ -189,7 +202,7 @@ def read_layout(graph: Graph, data: dict[str, object]) -> Placed:
     return Placed(boxes, ordered, clusters, right, top)
 
 
-def _spline_path(pos: str, flip) -> str:  # type: ignore[no-untyped-def]
+def _spline_path(pos: str, flip: Callable[[float, float], tuple[float, float]]) -> str:
     """An SVG path from a Graphviz spline: 'e,x,y' (arrow tip), then 3n + 1 control points."""
     end = None
     points = []

@@ -97,5 +97,9 @@ class DiagramOptions:
 
     @property
     def fmt(self) -> Callable[[float], str]:
-        """The number formatter of `number_format`."""
+        """The number formatter of `number_format`.
+
+        >>> DiagramOptions(number_format=".2f").fmt(1.0)
+        '1.00'
+        """
         return number_formatter(self.number_format)
