@@ -494,7 +494,8 @@ export function mount(root, data, settings) {
     phase.textContent += " \u00B7 step " + current + " of " + last;
     slider.value = String(current);
     root.dataset.step = String(current);
-    if (target !== null && target !== undefined && follow.checked) ensureVisible(rectOf(target), false);
+    // Following a step into a graph shown too small to read zooms in to a readable size.
+    if (target !== null && target !== undefined && follow.checked) ensureVisible(rectOf(target), view.k < 0.6);
     if (selected >= 0) describe(selected);
   }
 
