@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from support import IN_CI, require
+from test_viz import dot_bias_mlp_loss
 
 import autograd
 from autograd import Value, primitive, sin, to_html
@@ -484,10 +485,12 @@ def test_clicking_a_node_shows_its_gradient_and_its_paths(browser: Any, folder: 
 
 
 @pytest.mark.slow
-def test_the_mlp_of_the_acceptance_is_usable(browser: Any, folder: Path) -> None:
-    loss, named = mlp_loss()
+@pytest.mark.parametrize("written", ["nn", "dot_bias"])
+def test_the_mlp_of_the_acceptance_is_usable(browser: Any, folder: Path, written: str) -> None:
+    # As autograd.nn builds it, and as dot(w, x, bias=b) on plain-number inputs writes it.
+    loss, named = mlp_loss() if written == "nn" else dot_bias_mlp_loss([16, 16, 1], 4)
     start = time.monotonic()
-    viewer, data = open_case(browser, folder, "mlp", loss, params=named)
+    viewer, data = open_case(browser, folder, f"mlp-{written}", loss, params=named)
     build = time.monotonic() - start
     page = viewer.page
     assert viewer.ready_ms < 2000, f"the page took {viewer.ready_ms:.0f} ms to be ready"
@@ -509,4 +512,5 @@ def test_the_mlp_of_the_acceptance_is_usable(browser: Any, folder: Path) -> None
     assert "layers.1" in (page.get_attribute(".ag-svg", "aria-label") or "")
     viewer.shot("layer-open")
     viewer.close()
-    print(f"MLP page: built in {build:.1f} s, ready in {viewer.ready_ms:.0f} ms")
+    print(f"MLP page ({written}): built in {build:.1f} s, ready in {viewer.ready_ms:.0f} ms, "
+          f"{(folder / f'mlp-{written}.html').stat().st_size // 1024} KB")

@@ -4,9 +4,11 @@ rendering through the `render` extra, and rich display."""
 from __future__ import annotations
 
 import math
+import random
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import IN_CI, require
@@ -555,7 +557,49 @@ def mlp_loss(sizes: list[int], points: int) -> tuple[Value, list[tuple[str, Valu
     return loss, model.named_parameters()
 
 
+def dot_bias_mlp_loss(sizes: list[int], points: int) -> tuple[Value, list[tuple[str, Value]]]:
+    """The same kind of network written with dot(w, x, bias=b) on plain-number inputs: every
+    input number becomes a constant of its own in each neuron."""
+    rng = random.Random(0)
+    named: list[tuple[str, Value]] = []
+    layers = []
+    for li, (n_in, n_out) in enumerate(zip([2, *sizes], sizes)):
+        neurons = []
+        for ni in range(n_out):
+            w = [Value(rng.uniform(-1, 1)) for _ in range(n_in)]
+            b = Value(0.0)
+            named += [(f"layers.{li}.neurons.{ni}.w.{k}", wk) for k, wk in enumerate(w)]
+            named.append((f"layers.{li}.neurons.{ni}.b", b))
+            neurons.append((w, b))
+        layers.append(neurons)
+
+    def forward(x: list[Any]) -> Any:
+        for li, neurons in enumerate(layers):
+            out = [autograd.dot(w, x, bias=b) for w, b in neurons]
+            x = [o.tanh() for o in out] if li < len(layers) - 1 else out
+        return x[0]
+
+    xs = [[0.5, -1.0], [1.0, 0.2], [-0.3, 0.8], [0.0, 0.4]][:points]
+    loss = autograd.sum_values([(forward(x) - 1.0) ** 2 for x in xs])
+    loss.backward()
+    return loss, named
+
+
 class TestCollapse:
+    def test_constants_of_one_neuron_collapse_with_it(self) -> None:
+        loss, named = dot_bias_mlp_loss([16, 16, 1], 4)
+        dot = to_dot(loss, params=named)
+        values = re.findall(r"^\tv\d+ \[", dot, flags=re.M)
+        assert len(values) < 40  # the loss nodes and its targets; the inputs are in layers.0
+        assert dot.count('[id="g') == 3
+        view = viz.view_of(loss, params=named, groups=True, max_nodes=None)
+        constants = [n for n in view.nodes if view.kind(n) == "constant"]
+        inside = [n for n in constants if view.group_of(n)]
+        assert len(inside) == 4 * 16 * 2  # each input number, in each first-layer neuron
+        assert {view.group_of(n)[0] for n in inside} == {"layers.0"}
+        outside = [n.data for n in constants if not view.group_of(n)]
+        assert sorted(outside) == [1.0] * 4  # the targets, compared with the output
+
     def test_a_large_network_draws_its_layers_as_summary_boxes(self) -> None:
         loss, named = mlp_loss([16, 16, 1], 4)
         assert len(autograd.topological_order(loss)) > viz.COLLAPSE_ABOVE

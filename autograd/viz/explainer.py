@@ -387,7 +387,7 @@ def _node_table(build: _Build, groups: dict[GroupPath, int]) -> list[dict[str, A
             "given": view.given_name(node) is not None,
             "kind": kind,
             "data": fmt(node.data),
-            "parents": [view.index[p] for p in node.parents if p in view.index],
+            "parents": [view.index.get(p, -1) for p in node.parents],  # -1: not drawn
             "group": groups[path] if path else -1,
             "shown": shown_at.get(node, 0),
         }

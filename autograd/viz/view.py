@@ -330,7 +330,7 @@ def assign_groups(view: GraphView, groups: GroupsArg) -> dict[Value, tuple[str, 
     Nodes named in `groups` take their group; a node made by an op joins the group of the
     parameters it consumes directly, or else the group shared by all its parents (so a
     neuron's activation joins the neuron, and a loss that compares its output with a number
-    stays outside).
+    stays outside); a constant used by one op only joins that op's group.
     `groups=True` takes the groups from the dotted parameter names (`groups_from_parameters`).
 
     >>> w = Value(2.0); y = (w * Value(3.0, label="x")).tanh()
@@ -366,6 +366,16 @@ def assign_groups(view: GraphView, groups: GroupsArg) -> dict[Value, tuple[str, 
         found = {paths.get(p) for p in node.parents}  # a constant is in no group
         if len(found) == 1 and None not in found:
             paths[node] = found.pop()  # type: ignore[assignment]
+    # A constant used by one op only (a number written into a neuron's expression) belongs
+    # with that op.
+    consumers: dict[Value, list[Value]] = {}
+    for node in view.nodes:
+        for parent in node.parents:
+            if isinstance(parent, Constant) and not parent.parents:
+                consumers.setdefault(parent, []).append(node)
+    for constant, users in consumers.items():
+        if len(users) == 1 and users[0] in paths and constant not in paths:
+            paths[constant] = paths[users[0]]
     return paths
 
 

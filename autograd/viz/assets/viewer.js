@@ -99,7 +99,7 @@ export function mount(root, data, settings) {
 
   // -- derived tables -------------------------------------------------------------------------
   const consumers = nodes.map(() => []);
-  nodes.forEach((node, i) => node.parents.forEach((p) => consumers[p].push(i)));
+  nodes.forEach((node, i) => node.parents.forEach((p) => { if (p >= 0) consumers[p].push(i); }));
   const backwardIndex = [];
   const forwardIndex = [];
   let nf = 0;
@@ -380,7 +380,10 @@ export function mount(root, data, settings) {
       let on = false;
       let colour = "";
       for (const [i, k] of edge.ops) {
-        if (i === active) on = true;
+        // Going back, nothing flows into a constant: its edge stays quiet.
+        const quiet = step.phase === "backward" && k >= 0 && nodes[i].parents[k] >= 0 &&
+          nodes[nodes[i].parents[k]].kind === "constant";
+        if (i === active && !quiet) on = true;
         if (edge.ops.length === 1) {
           const back = nodes[i].back;
           if (k >= 0 && back && back[0] <= gradStep && back[1][k]) colour = back[1][k];
