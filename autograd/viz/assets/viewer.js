@@ -587,7 +587,7 @@ export function mount(root, data, settings) {
     if (index < 0 || index === sceneIndex) return;
     drawScene(index);
     const cluster = focusGroup >= 0 ? scene.clusters[String(focusGroup)] : null;
-    if (cluster) fitRect(cluster, 1.2, 0.3);
+    if (cluster) fitRect(cluster, 1.2, 0.5);
     else fit();
     paint();
   }
