@@ -74,7 +74,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "TraceError": ("autograd.compiled", "TraceError"),
     "draw": ("autograd.viz", "draw"),
     "to_dot": ("autograd.viz", "to_dot"),
-    "to_html": ("autograd.viz_html", "to_html"),
+    "to_html": ("autograd.viz", "to_html"),
     "data": ("autograd.data", None),
     "losses": ("autograd.losses", None),
     "nn": ("autograd.nn", None),

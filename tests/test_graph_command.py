@@ -15,6 +15,7 @@ from support import IN_CI, require
 
 from autograd import viz
 from autograd.cli import main
+from autograd.viz.explainer import unpack
 
 NEURON = ["graph", "tanh(x*w + b)", "--at", "x=2,w=-3,b=6.88"]
 
@@ -78,7 +79,10 @@ class TestSuccess:
         target = tmp_path / "neuron.html"
         assert main([*NEURON, "-o", str(target)]) == 0
         page = target.read_text()
-        assert page.startswith("<!DOCTYPE html>") and "Backward through tanh" in page
+        assert page.startswith("<!DOCTYPE html>")
+        data = unpack(page.split('id="ag-data">')[1].split("<")[0])
+        said = "".join(step["html"] for step in data["steps"] if step["phase"] == "backward")
+        assert "f = tanh(add1)" in said and "df/dadd1 = 1 - tanh(add1)^2" in said
 
     def test_tree_and_options(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["graph", "x * x", "--at", "x=3", "--tree", "--number-format", ".2f"]) == 0
@@ -177,7 +181,7 @@ class TestErrors:
 
     def test_no_renderer_keeps_the_dot(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-        monkeypatch.setattr(viz, "find_renderer", lambda: None)
+        monkeypatch.setattr(viz.renderer, "find_renderer", lambda: None)
         assert main([*NEURON, "-o", str(tmp_path / "neuron.svg")]) == 1
         err = capsys.readouterr().err
         assert "scalar-autograd[render]" in err and "neuron.dot" in err

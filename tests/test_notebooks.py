@@ -6,6 +6,7 @@ The kernel imports the package from this checkout and draws with matplotlib's Ag
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import time
@@ -81,3 +82,8 @@ def test_notebook_runs_top_to_bottom(path: pathlib.Path, monkeypatch: pytest.Mon
         if output.output_type == "error"
     ]
     assert not errors
+    # Diagrams and explainers stay light: no output of a cell reaches 1 MB.
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            size = len(json.dumps(output))
+            assert size < 1_000_000, f"{path.name}: cell {index} has a {size // 1024} KB output"

@@ -4,9 +4,11 @@ rendering through the `render` extra, and rich display."""
 from __future__ import annotations
 
 import math
+import random
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import IN_CI, require
@@ -19,6 +21,7 @@ from autograd.viz import (
     ZERO_COLOUR,
     RendererNotFound,
     groups_from_parameters,
+    renderer,
     text_tree,
     to_dot,
 )
@@ -200,11 +203,18 @@ class TestKinds:
         y = w * x + 1.0
         y.backward()
         dot = to_dot(y, params=[w])
-        assert "<i>param</i>" in node_line(dot, "w")
+        assert "(parameter)" in node_line(dot, "w") and 'border="2"' in node_line(dot, "w")
         assert KIND_COLOURS["parameter"] in node_line(dot, "w")
-        assert KIND_COLOURS["input"] in node_line(dot, "x")
-        constant = [ln for ln in dot.splitlines() if "(constant)" in ln]
+        assert KIND_COLOURS["input"] in node_line(dot, "x") and "(input)" in node_line(dot, "x")
+        constant = [ln for ln in dot.splitlines() if "(takes no gradient)" in ln]
         assert len(constant) == 1 and 'style="rounded,dashed"' in constant[0]
+        assert "grad" not in constant[0].split("label=")[1]  # a constant has no gradient cell
+        (cid,) = re.findall(r"^\t(v\d+) ", constant[0])
+        edge = next(ln for ln in dot.splitlines() if ln.strip().startswith(f"{cid} -> "))
+        assert "dashed" in edge and "penwidth" not in edge  # it carries no gradient back
+        legend = next(ln for ln in dot.splitlines() if ln.strip().startswith("legend "))
+        for kind in ("parameter", "input", "constant", "intermediate"):
+            assert f">{kind}</td>" in legend
 
     def test_named_parameters_give_names(self) -> None:
         w = Value(0.5)  # no label of its own
@@ -245,16 +255,21 @@ class TestClusters:
         loss, params = two_neurons()
         dot = to_dot(loss, params=params, groups=True)
         assert dot.count("subgraph cluster_") == 4  # two layers, a neuron in each
+        assert "layers.1.neurons.0.b" in dot
         start = dot.index('label="layers.0"')
         first_neuron = dot[start:dot.index("\n\t}\n", start)]  # up to the top-level brace
-        (w0,) = re.findall(r'(v\d+) \[id="v\d+" shape=plaintext '
-                           r'tooltip="layers.0.neurons.0.w.0:', dot)
-        assert re.search(rf"\b{w0}\b", first_neuron)
-        assert "<b>w.0</b>" in dot and "<b>layers.0.neurons.0.w.0</b>" not in dot  # short names
+        # A neuron's parameters are one table, a row (and an edge port) each, short names.
+        (stack,) = re.findall(r'(ps\d+) \[id="ps\d+" shape=plaintext tooltip="parameters: '
+                              r'layers.0.neurons.0.w.0, layers.0.neurons.0.b"', dot)
+        assert re.search(rf"\b{stack}\b", first_neuron)
+        assert "<b>w.0</b>" in dot and "<b>layers.0.neurons.0.w.0</b>" not in dot
+        assert re.search(rf"\b{stack}:p0 -> v\d+_op", dot)  # w.0 first, then b
+        assert re.search(rf"\b{stack}:p1 -> v\d+_op", dot)
         tanh_ops = [ln.split()[0] for ln in dot.splitlines() if 'label="tanh"' in ln]
         assert re.search(rf"\b{tanh_ops[0]}\b", first_neuron)  # the neuron's own ops join it
         assert not re.search(rf"\b{tanh_ops[1]}\b", first_neuron)
-        loss_id = next(ln.split()[0] for ln in dot.splitlines() if "(output)" in ln)
+        loss_id = next(ln.split()[0] for ln in dot.splitlines() if "<b>" not in ln
+                       and KIND_COLOURS["output"] in ln)
         clusters = dot[dot.index("subgraph cluster_"):]
         assert not re.search(rf"\b{loss_id}\b", clusters)  # the loss mixes groups: no cluster
 
@@ -337,7 +352,7 @@ class TestTextTree:
         y, *_ = gate_example()
         assert text_tree(y) == (
             "y = +  data 500  grad 1\n"
-            "├── *  data 200  grad 1\n"
+            "├── mul1 = *  data 200  grad 1\n"
             "│   ├── x1  data 100  grad 2\n"
             "│   └── x2  data 2  grad 100\n"
             "└── x3  data 300  grad 1"
@@ -349,7 +364,7 @@ class TestTextTree:
         y = b + b * a
         tree = text_tree(y, show_grad=False)
         assert tree.count("a  data 2") == 1
-        assert tree.count("*  data 6  [#") == 1
+        assert tree.count("mul1 = *  data 6  [#") == 1
         assert "(#1, shown above)" in tree and "(#2, shown above)" in tree
 
     def test_ascii_and_value_method(self) -> None:
@@ -357,23 +372,30 @@ class TestTextTree:
         assert "`-- x3" in text_tree(y, ascii=True)
         assert y.tree() == text_tree(y)  # type: ignore[attr-defined]
 
-    def test_unlabelled_leaves_are_not_claimed_constant(self) -> None:
-        loss, _, _ = trained_mlp_loss()
-        tree = text_tree(loss, max_lines=None)
-        assert "const" not in tree
-        leaves = [ln for ln in tree.splitlines() if "(#" not in ln and "── leaf  data" in ln]
-        assert len(leaves) >= 9  # 6 + 3 weights and biases, as well as plain numbers
+    def test_kinds_of_leaves(self) -> None:
+        w1, w2, x = Value(0.3), Value(-0.2), Value(1.5)  # no labels, no params given
+        y = (w1 * x + w2 * 2.0 - 1.0).tanh()
+        y.backward()
+        tree = text_tree(y)
+        # Leaves that take a gradient are inputs (named input1, ...), plain numbers constants.
+        assert re.findall(r"── (input\d+)  data", tree) == ["input1", "input2", "input3"]
+        assert re.findall(r"── (\S+) \(constant\)$", tree, flags=re.M) == ["2", "1"]
+        assert "leaf" not in tree
+        marked = text_tree(y, params=[w1, w2])
+        assert re.findall(r"── (param\d+) \(parameter\)  data", marked) == ["param1", "param2"]
+        assert re.findall(r"── (input\d+)  data", marked) == ["input1"]
 
     def test_parameters_show_with_their_names(self) -> None:
         loss, model, named = trained_mlp_loss()
         tree = text_tree(loss, params=named, max_lines=None)
         for name, p in named:
             # Printed with the spec .4g, from the parameter's own data and gradient.
-            line = f"{name} (param)  data {p.data:.4g}  grad {p.grad:.4g}"
+            line = f"{name} (parameter)  data {p.data:.4g}  grad {p.grad:.4g}"
             assert tree.count(line) == 1, line
         assert model.parameters()[0].label is None  # the names come from params, not labels
-        shown = set(re.findall(r"(\S+) \(param\)  data", tree))
-        drawn = set(re.findall(r"<b>([^<]+)</b> <i>param</i>", to_dot(loss, params=named)))
+        shown = set(re.findall(r"(\S+) \(parameter\)  data", tree))
+        dot = to_dot(loss, params=named)
+        drawn = {name for name in re.findall(r'tooltip="([^:"]+): [^"]*\(parameter\)"', dot)}
         assert shown == drawn == {name for name, _ in named}
 
     def test_params_take_the_forms_to_dot_takes(self) -> None:
@@ -382,7 +404,7 @@ class TestTextTree:
         assert text_tree(loss, params=dict(named)) == by_pairs
         assert loss.tree(params=named) == by_pairs  # type: ignore[attr-defined]
         unnamed = text_tree(loss, params=model.parameters(), max_lines=None)
-        assert unnamed.count("── param  data") == len(named)
+        assert len(set(re.findall(r"── (param\d+) \(parameter\)  data", unnamed))) == len(named)
         with pytest.raises(TypeError, match="params"):
             text_tree(loss, params=[1.0])
 
@@ -426,11 +448,11 @@ class TestRendering:
         require("graphviz", "render")
         from graphviz.backend import dot_command
 
-        real_which = viz.shutil.which
-        monkeypatch.setattr(viz.shutil, "which",
+        real_which = renderer.shutil.which
+        monkeypatch.setattr(renderer.shutil, "which",
                             lambda name: None if name == "dot" else real_which(name))
         monkeypatch.setattr(dot_command, "DOT_BINARY", dot_command.DOT_BINARY)
-        found = viz.find_renderer()
+        found = renderer.find_renderer()
         if found is None:
             if IN_CI:
                 pytest.fail("graphviz-pure (the render extra) is not installed")
@@ -458,7 +480,7 @@ class TestRendering:
 class TestWithoutRenderer:
     def test_error_says_how_and_dot_is_saved(self, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(viz, "find_renderer", lambda: None)
+        monkeypatch.setattr(renderer, "find_renderer", lambda: None)
         y, *_ = gate_example()
         with pytest.raises(RendererNotFound, match=r"scalar-autograd\[render\]") as caught:
             viz.save(y, tmp_path / "g.svg")
@@ -471,7 +493,7 @@ class TestWithoutRenderer:
 
     def test_dot_and_html_need_no_renderer(self, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(viz, "find_renderer", lambda: None)
+        monkeypatch.setattr(renderer, "find_renderer", lambda: None)
         y, *_ = gate_example()
         assert viz.save(y, tmp_path / "g.gv").read_text() == to_dot(y)
         (tmp_path / "plain.txt").write_text("")  # the mode a new file gets from open()
@@ -481,7 +503,7 @@ class TestWithoutRenderer:
             viz.save(y, tmp_path / "g.jpeg")
 
     def test_rich_display_falls_back_to_the_tree(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(viz, "find_renderer", lambda: None)
+        monkeypatch.setattr(renderer, "find_renderer", lambda: None)
         y, *_ = gate_example()
         bundle = y._repr_mimebundle_()  # type: ignore[attr-defined]
         assert bundle == {"text/plain": text_tree(y, max_lines=60)}
@@ -493,3 +515,120 @@ def test_rich_display_is_the_diagram() -> None:
     bundle = y._repr_mimebundle_()  # type: ignore[attr-defined]
     assert set(bundle) == {"image/svg+xml", "text/plain"}
     ET.fromstring(bundle["image/svg+xml"])
+
+
+# -- the maths as written, and large graphs collapsed ----------------------------------------------
+
+
+class TestAsWritten:
+    def test_sub_and_neg_are_one_node_each_and_constants_carry_nothing(self) -> None:
+        x, y = Value(3.0, label="x"), Value(1.0, label="y")
+        z = -x - y * 2.0
+        z.backward()
+        dot = to_dot(z)
+        labels = re.findall(r'_op \[id="v\d+_op" [^]]* label="([^"]+)"\]', dot)
+        assert sorted(labels) == ["*", "-", "neg"]  # no `+` and `* -1` pair, no -1 constant
+        (constant,) = [ln for ln in dot.splitlines() if "(takes no gradient)" in ln]
+        assert "grad" not in constant.split("label=")[1]
+        assert "neg1 = neg" in text_tree(z) and "2 (constant)" in text_tree(z)
+
+    def test_a_neuron_is_one_dot_node_with_its_bias(self) -> None:
+        w, b = [Value(0.5), Value(-1.0)], Value(0.25)
+        d = autograd.dot(w, [2.0, 3.0], bias=b)
+        d.backward()
+        dot = to_dot(d, params={"w.0": w[0], "w.1": w[1], "b": b})
+        assert re.findall(r'label="(w·x[^"]*)"', dot) == ["w·x + b"]
+        assert "* 1" not in text_tree(d) and "dot1 = w·x + b" in text_tree(d)
+
+    def test_generated_names_say_the_op(self) -> None:
+        x = Value(0.5, label="x")
+        y = (x * 2.0).tanh() + x.exp()
+        names = re.findall(r"(\w+) = ", text_tree(y))
+        assert names == ["add1", "tanh1", "mul1", "exp1"]
+        taken = Value(1.0, label="mul1")  # a label in use is never generated again
+        assert "mul2 = *" in text_tree(taken * x)
+
+
+def mlp_loss(sizes: list[int], points: int) -> tuple[Value, list[tuple[str, Value]]]:
+    model = autograd.nn.MLP(2, sizes, seed=0)
+    xs = [[0.5, -1.0], [1.0, 0.2], [-0.3, 0.8], [0.0, 0.4]][:points]
+    loss = autograd.sum_values([(model(x) - 1.0) ** 2 for x in xs])
+    loss.backward()
+    return loss, model.named_parameters()
+
+
+def dot_bias_mlp_loss(sizes: list[int], points: int) -> tuple[Value, list[tuple[str, Value]]]:
+    """The same kind of network written with dot(w, x, bias=b) on plain-number inputs: every
+    input number becomes a constant of its own in each neuron."""
+    rng = random.Random(0)
+    named: list[tuple[str, Value]] = []
+    layers = []
+    for li, (n_in, n_out) in enumerate(zip([2, *sizes], sizes)):
+        neurons = []
+        for ni in range(n_out):
+            w = [Value(rng.uniform(-1, 1)) for _ in range(n_in)]
+            b = Value(0.0)
+            named += [(f"layers.{li}.neurons.{ni}.w.{k}", wk) for k, wk in enumerate(w)]
+            named.append((f"layers.{li}.neurons.{ni}.b", b))
+            neurons.append((w, b))
+        layers.append(neurons)
+
+    def forward(x: list[Any]) -> Any:
+        for li, neurons in enumerate(layers):
+            out = [autograd.dot(w, x, bias=b) for w, b in neurons]
+            x = [o.tanh() for o in out] if li < len(layers) - 1 else out
+        return x[0]
+
+    xs = [[0.5, -1.0], [1.0, 0.2], [-0.3, 0.8], [0.0, 0.4]][:points]
+    loss = autograd.sum_values([(forward(x) - 1.0) ** 2 for x in xs])
+    loss.backward()
+    return loss, named
+
+
+class TestCollapse:
+    def test_constants_of_one_neuron_collapse_with_it(self) -> None:
+        loss, named = dot_bias_mlp_loss([16, 16, 1], 4)
+        dot = to_dot(loss, params=named)
+        values = re.findall(r"^\tv\d+ \[", dot, flags=re.M)
+        assert len(values) < 40  # the loss nodes and its targets; the inputs are in layers.0
+        assert dot.count('[id="g') == 3
+        view = viz.view_of(loss, params=named, groups=True, max_nodes=None)
+        constants = [n for n in view.nodes if view.kind(n) == "constant"]
+        inside = [n for n in constants if view.group_of(n)]
+        assert len(inside) == 4 * 16 * 2  # each input number, in each first-layer neuron
+        assert {view.group_of(n)[0] for n in inside} == {"layers.0"}
+        outside = [n.data for n in constants if not view.group_of(n)]
+        assert sorted(outside) == [1.0] * 4  # the targets, compared with the output
+
+    def test_a_large_network_draws_its_layers_as_summary_boxes(self) -> None:
+        loss, named = mlp_loss([16, 16, 1], 4)
+        assert len(autograd.topological_order(loss)) > viz.COLLAPSE_ABOVE
+        dot = to_dot(loss, params=named)
+        boxes = re.findall(r'^\t(g\d+) \[id="g\d+" shape=plaintext tooltip="([^"]+)"', dot, re.M)
+        assert [tip.split(":")[0] for _, tip in boxes] == ["layers.0", "layers.1", "layers.2"]
+        assert "16 neurons · 272 parameters" in dot  # what layers.1 holds
+        assert len(re.findall(r"^\tv\d+ \[", dot, flags=re.M)) < 60
+        assert "collapse=False draws every node" in dot
+        full = to_dot(loss, params=named, collapse=False)
+        assert not re.search(r'^\tg\d+ \[', full, flags=re.M)
+        assert full.count("subgraph cluster_") == 3 + 16 + 16 + 1  # layers and neurons
+
+    def test_small_graphs_are_drawn_whole(self) -> None:
+        loss, named = mlp_loss([3, 1], 1)
+        dot = to_dot(loss, params=named)
+        assert "subgraph" not in dot and not re.search(r'^\tg\d+ \[', dot, flags=re.M)
+        assert to_dot(loss, params=named, collapse=True).count('[id="g') == 2
+
+    def test_the_collapsed_network_renders_small(self, tmp_path: Path) -> None:
+        renderer_or_skip()
+        loss, named = mlp_loss([16, 16, 1], 4)
+        png = viz.save(loss, tmp_path / "mlp.png", params=named).read_bytes()
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        assert width < 3000 and height < 1500, (width, height)
+
+    def test_bad_options_are_named(self) -> None:
+        y, *_ = gate_example()
+        with pytest.raises(TypeError, match="collapse"):
+            to_dot(y, collapse="yes")
+        with pytest.raises(TypeError, match="unknown diagram option 'colour'"):
+            viz.save(y, "never.svg", colour=True)
