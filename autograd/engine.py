@@ -435,8 +435,14 @@ class Primitive:
 
     def apply(self, operands: Sequence[Any]) -> Any:
         """Run the op on a sequence of operands (Values or numbers)."""
+        parents = tuple(operands)
+        for x in parents:
+            if x.__class__ is not Value:
+                break
+        else:  # Values only: the common case, checked without isinstance
+            return _record(self, self.evaluate([p._data for p in parents], parents), parents)
         values = False
-        for x in operands:
+        for x in parents:
             if isinstance(x, Value):
                 values = True
             elif _is_foreign_array(x):
@@ -444,10 +450,9 @@ class Primitive:
                                 f"{type(x).__name__} (ops take numbers one at a time)")
         where = self.shown
         if not values:  # plain numbers in, a float out
-            numbers_ = [_to_float(x, where) for x in operands]
-            return self.evaluate(numbers_, operands)
+            return self.evaluate([_to_float(x, where) for x in parents], parents)
         parents = tuple([x if isinstance(x, Value) else _constant(_to_float(x, where))
-                         for x in operands])
+                         for x in parents])
         return _record(self, self.evaluate([p._data for p in parents], parents), parents)
 
     def evaluate(self, args: Sequence[float], operands: Sequence[Any]) -> float:
@@ -1500,15 +1505,23 @@ def _chain_rule(order, root, watcher):
         try:
             if op is dot_:  # {dot_.formula}
                 n = len(parents) // 2
-                for i in range(n):
-                    parents[i].grad += g * parents[n + i]._data
-                    parents[n + i].grad += g * parents[i]._data
+                for w, x in zip(parents[:n], parents[n:n + n]):
+                    w.grad += g * x._data
+                    x.grad += g * w._data
                 if len(parents) % 2:
                     parents[-1].grad += g
             elif op is sum_:  # {sum_.formula}
                 for x in parents:
                     x.grad += g
 {chr(10).join(branches)}
+            elif op.arity == 1:  # any other op of one operand: its derivative, called
+                (x,) = parents
+                x.grad += g * op.derivative(x._data, node._data)
+            elif op.arity == 2:  # ... of two operands
+                x, y = parents
+                dx, dy = op.derivative(x._data, y._data, node._data)
+                x.grad += g * dx
+                y.grad += g * dy
             else:
                 _chain_rule_step(node, g)
         except (ValueError, ZeroDivisionError, OverflowError, TypeError) as error:
@@ -1562,12 +1575,18 @@ class _Unary(Primitive):
             given = len(extra) + (x is not _MISSING)
             raise TypeError(f"{self.shown}: takes 1 operand, got {given}")
         if x.__class__ is float:  # a plain number: e.g. relu's derivative during backward
-            return self.evaluate((x,), (x,))
+            try:
+                return self.forward(x)
+            except (ValueError, ZeroDivisionError, OverflowError) as error:
+                raise _forward_error(self, (x,), error) from None
         if not isinstance(x, Value):
             if _is_foreign_array(x):
                 return self.apply((x,))
             return self.evaluate((_to_float(x, self.shown),), (x,))
-        data = self.evaluate((x._data,), (x,))
+        try:
+            data = self.forward(x._data)
+        except (ValueError, ZeroDivisionError, OverflowError) as error:
+            raise _forward_error(self, (x,), error) from None
         if _slow_threads:
             return _record(self, data, (x,))
         out = _new_value(Value)
@@ -1588,7 +1607,10 @@ class _Binary(Primitive):
             raise TypeError(f"{self.shown}: takes 2 operands, got {given}")
         if not isinstance(a, Value) or not isinstance(b, Value):
             return self.apply((a, b))
-        data = self.evaluate((a._data, b._data), (a, b))
+        try:
+            data = self.forward(a._data, b._data)
+        except (ValueError, ZeroDivisionError, OverflowError) as error:
+            raise _forward_error(self, (a, b), error) from None
         if _slow_threads:
             return _record(self, data, (a, b))
         out = _new_value(Value)
