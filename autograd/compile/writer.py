@@ -1,0 +1,538 @@
+"""Writing a differentiated program out as the source of one Python function.
+
+Three modes: "scalar" (floats, one call, one point), "loop" (a for loop over the samples of a
+batch) and "array" (numpy: every statement runs on all samples at once). Statements go to
+three places: before the loop (values shared by every sample), inside it (per-sample values),
+and after it (sums over the batch, and what depends on them). A value read once is written
+inline; one read more often (or needed after the loop) gets a variable named after what it
+is: `t` for forward values (or the node's label), `g_x` for the gradient of `x`.
+
+>>> import autograd
+>>> from autograd.compile.arguments import Argument
+>>> from autograd.compile.adjoint import differentiate
+>>> from autograd.compile.trace import trace
+>>> arguments = [Argument("x", None, False, True)]
+>>> program = trace(lambda x: autograd.exp(x) * x, "f", arguments, [1.0])
+>>> differentiate(program, "f")
+>>> print(Writer(program, "scalar", "f", "f", many=True).write())
+def f(x):
+    # forward
+    t = math.exp(x)
+    t1 = t * x
+    # backward: g_v is d(output)/d(v)
+    g_x = t + x * t
+    return t1, (g_x,)
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from autograd import engine
+from autograd.compile.adjoint import GRAD_BIAS, GRAD_WEIGHTS, TOTAL, is_marker
+from autograd.compile.arguments import Argument, Shape, nest
+from autograd.compile.graph import DotGroup, Program, nodes_above
+from autograd.compile.matrices import Matrices, find_lanes
+from autograd.compile.spelling import (
+    MUL,
+    Expr,
+    Spelling,
+    array_namespace,
+    calling,
+    float_namespace,
+    literal,
+    small_result,
+    spell_dot,
+    spell_sum,
+    spelling_of,
+)
+from autograd.compile.trace import TraceError
+from autograd.engine import Value
+
+__all__ = ["IDENTIFIER", "RESERVED", "Writer", "argument_names", "function_name"]
+
+RESERVED = frozenset({"math", "np", "B", "outputs", "extras", "__builtins__"})
+"""Names the generated code uses for itself."""
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_MAX_DEPTH = 40  # the longest chain of operators written as one expression
+SUM, DOT = engine.OPS["sum"], engine.OPS["dot"]
+
+
+def _usable(name: str) -> bool:
+    return bool(IDENTIFIER.match(name)) and name not in RESERVED and \
+        not keyword.iskeyword(name) and not hasattr(builtins, name) and not name.startswith("_")
+
+
+def function_name(name: str) -> str:
+    """The generated function's name: the traced function's, unless it would hide a name the
+    code uses (then `f`).
+
+    >>> function_name("loss"), function_name("<lambda>"), function_name("abs")
+    ('loss', 'f', 'f')
+    """
+    return name if _usable(name) else "f"
+
+
+def argument_names(parameters: Sequence[str] | None, n: int) -> list[str]:
+    """The generated function's parameter names: the traced function's where usable, else
+    `a0`, `a1`, ...
+
+    >>> argument_names(["x", "np", "_w"], 4)
+    ['x', 'a1', 'a2', 'a3']
+    """
+    names: list[str] = []
+    for i in range(n):
+        name = parameters[i] if parameters and i < len(parameters) else f"a{i}"
+        if not _usable(name) or name in names:
+            name = f"a{i}"
+        names.append(name)
+    return names
+
+
+class Writer:
+    """Writes a differentiated `Program` as one Python function (`write()`), and gives the
+    names that function reads (`namespace()`)."""
+
+    def __init__(self, program: Program, mode: str, function_name: str, name: str,
+                 many: bool, forward_only: bool = False) -> None:
+        self.program = program
+        self.mode = mode
+        self.array = mode == "array"
+        self.function_name = function_name
+        self.name = name  # the traced function's, for messages
+        self.many = many  # return a tuple of gradients even for one argument
+        self.forward_only = forward_only  # return the outputs only, no gradients
+        self.exprs: dict[Value, Expr] = {}
+        self.depth: dict[Value, int] = {}
+        self.names: dict[Value, str] = {}
+        self.used: set[str] = set(RESERVED) | {a.name for a in program.arguments}
+        self.counters: dict[str, int] = {}
+        self.spellings: dict[Any, Spelling] = {}  # op -> how it is written
+        self.helpers: dict[str, Any] = {}  # name -> a function the code calls
+        self.helper_names: dict[int, str] = {}  # id(function) -> its name
+        self.fixed: dict[str, Any] = {}  # names the spellings read (math, np, _sigmoid, ...)
+        self.constants: dict[str, Any] = {}  # name -> numbers (numpy mode's index arrays)
+        self.reads: set[Value] = set()  # values read one by one (not only as matrix rows)
+        self.lines: dict[str, list[tuple[bool, str]]] = {"before": [], "loop": [], "after": []}
+        self.forward: set[Value] = set()
+        self.batched: set[Value] = set()
+        self.after: set[Value] = set()
+        self.group_of: dict[Value, DotGroup] = {}
+        self.gradient_of: dict[Value, Value] = {}
+        self.matrices = Matrices(self, {})
+
+    def fresh(self, stem: str) -> str:
+        """An unused variable name starting with `stem`."""
+        name = stem
+        while name in self.used or keyword.iskeyword(name) or hasattr(builtins, name):
+            self.counters[stem] = k = self.counters.get(stem, 0) + 1
+            name = f"{stem}{k}"
+        self.used.add(name)
+        return name
+
+    def emit(self, node: Value | None, text: str) -> None:
+        """A statement, in the place `node` belongs to."""
+        where = "before" if node is None else self.section(node)
+        self.lines[where].append((node is not None and node in self.forward, text))
+
+    def section(self, node: Value) -> str:
+        """Where `node` is computed: before the loop, inside it, or after it."""
+        if self.mode == "scalar":
+            return "before"
+        if node in self.batched:
+            return "loop"
+        return "after" if node in self.after else "before"
+
+    def small(self, node: Value) -> bool:
+        """Whether `node`'s value is known to be small (its square cannot overflow)."""
+        return small_result(node.op)
+
+    # -- the graph -------------------------------------------------------------------------
+
+    def write(self) -> str:
+        """The source of the function."""
+        program = self.program
+        wanted = [leaf for a in program.arguments if a.wanted for leaf in a.leaves]
+        roots = [program.output, *(program.aux or ())]
+        roots += [program.gradients[x] for x in wanted if x in program.gradients]
+        roots += [g for group in program.groups for g in (group.grad_weights, group.grad_bias)
+                  if g is not None]  # (the inputs' gradient is read through its rows)
+        order = nodes_above(roots)
+        self.forward = set(nodes_above([program.output, *(program.aux or ())]))
+        self.classify(order)
+        if self.array:
+            self.matrices = Matrices(self, find_lanes(order, program, self.batched))
+        self.group_of = {m: g for g in program.groups for m in g.members}
+        for node in order:
+            if node.parents and not is_marker(node.op):
+                self.spelling(node.op)  # names the spellings read are taken first
+        held = self.held(order, roots)
+        self.name_arguments()
+        self.gradient_of = {g: leaf for leaf, g in program.gradients.items()}
+        for node in order:
+            self.write_node(node, held)
+        return self.assemble()
+
+    def classify(self, order: list[Value]) -> None:
+        """Per-sample values depend on a batched argument other than through a sum over the
+        batch; values after the loop depend on such a sum."""
+        self.batched = {leaf for a in self.program.arguments if a.batched for leaf in a.leaves}
+        for node in order:
+            if node.op is TOTAL or node.op is GRAD_WEIGHTS or node.op is GRAD_BIAS:
+                self.after.add(node)
+            elif node.parents:
+                if any(p in self.batched for p in node.parents):
+                    self.batched.add(node)
+                if any(p in self.after for p in node.parents):
+                    self.after.add(node)
+
+    def held(self, order: list[Value], roots: list[Value]) -> set[Value]:
+        """The nodes that get a variable: read more than once, returned, read across places."""
+        lanes = self.matrices.lanes
+        uses = dict.fromkeys(order, 0)
+        held = set(roots)
+        for node in order:
+            if node.parents and node not in lanes:
+                counts = self.uses(node)
+                for i, parent in enumerate(node.parents):
+                    uses[parent] += counts[i] if i < len(counts) else 1
+                    if node.op is TOTAL or self.section(parent) != self.section(node):
+                        held.add(parent)
+            for parent in node.parents:  # a lane's operand is read by the whole matrix
+                if node in lanes and parent not in lanes:
+                    held.add(parent)
+        return held | {node for node, n in uses.items() if n != 1}
+
+    def uses(self, node: Value) -> tuple[int, ...]:
+        op = node.op
+        if op is SUM or op is DOT or is_marker(op):
+            return ()
+        return self.spelling(op).uses  # type: ignore[arg-type]
+
+    def name_arguments(self) -> None:
+        for argument in self.program.arguments:
+            if self.array and argument.batched and argument.shape is not None:
+                matrix = self.fresh(f"{argument.name}_rows")
+                self.matrices.lanes[argument.leaves[0]][0].matrix = matrix
+                for i, leaf in enumerate(argument.leaves):
+                    self.exprs[leaf] = Expr(f"{matrix}[{i}]")
+                continue
+            for i, leaf in enumerate(argument.leaves):
+                if argument.shape is not None:
+                    name = f"{argument.name}_{i}"
+                else:  # one sample of a batched argument x is x_s
+                    name = f"{argument.name}_s" if argument.batched else argument.name
+                self.used.add(name)
+                self.names[leaf] = name
+                self.exprs[leaf] = Expr(name)
+
+    def write_node(self, node: Value, held: set[Value]) -> None:
+        if node in self.exprs:
+            return
+        if not node.parents:
+            if node not in self.program.made:
+                raise TraceError(
+                    f"compile({self.name}): the function reads a Value that is not one of its "
+                    f"arguments (data {node.data!r}{_label(node)}); pass it as an argument, or "
+                    "its value at trace time would be frozen into the compiled code")
+            self.exprs[node] = literal(node.data)
+            return
+        if node in self.matrices.lanes:
+            self.matrices.write_lane(node)
+            return
+        if node.op is TOTAL:
+            self.write_total(node)
+            return
+        if is_marker(node.op):
+            self.matrices.write_group_gradient(node)
+            return
+        expr, depth = self.expression(node)
+        if (node in held or depth > _MAX_DEPTH) and not IDENTIFIER.match(expr.text) and \
+                _literal_number(expr.text) is None:
+            target = self.fresh(self.stem(node))
+            self.emit(node, f"{target} = {expr.text}")
+            self.names[node] = target
+            expr, depth = Expr(target, small=self.small(node)), 0
+        self.exprs[node] = expr
+        self.depth[node] = depth
+
+    def stem(self, node: Value) -> str:
+        """A variable name: t for forward values, g_name for the gradient of a named one."""
+        if node in self.forward:
+            label = node.label
+            return label if label and IDENTIFIER.match(label) else "t"
+        leaf = self.gradient_of.get(node)
+        if leaf is not None:
+            return "g_" + self.names[leaf]
+        owner = self.program.adjoint_of.get(node)
+        if owner is not None and owner in self.names:
+            return "g_" + self.names[owner]
+        return "g"
+
+    def spelling(self, op: Any) -> Spelling:
+        """How `op` is written in this program's code (its helper named on first use)."""
+        spelling = self.spellings.get(op)
+        if spelling is None:
+            spelling = spelling_of(op, self.array) or calling(op, self.array)
+            self.spellings[op] = spelling
+            for name, value in spelling.names.items():
+                self.fixed[name] = value
+                self.used.add(name)
+            if spelling.function is not None and id(spelling.function) not in self.helper_names:
+                helper = self.fresh(spelling.stem)
+                self.helper_names[id(spelling.function)] = helper
+                self.helpers[helper] = spelling.function
+        return spelling
+
+    def read(self, node: Value) -> Expr:
+        """The expression for `node`, noting that the program reads it as a number."""
+        self.reads.add(node)
+        return self.exprs[node]
+
+    def expression(self, node: Value) -> tuple[Expr, int]:
+        parents = node.parents
+        args = [self.read(p) for p in parents]
+        depth = 1 + max((self.depth.get(p, 0) for p in parents), default=0)
+        if self.array and (node.op is SUM or node.op is DOT):
+            reduced = self.matrices.reduction(node, node.op is DOT)
+            if reduced is not None:
+                return Expr(reduced), depth
+        return self.spelled(node, args), depth
+
+    def spelled(self, node: Value, args: list[Expr]) -> Expr:
+        """The source of `node`'s op applied to `args`."""
+        op = node.op
+        if op is SUM:
+            return spell_sum(args, self.array)
+        if op is DOT:
+            return spell_dot(args, self.array)
+        spelling = self.spelling(op)
+        helper = self.helper_names.get(id(spelling.function), "")
+        expr = spelling.write(args, helper)
+        return replace(expr, small=True) if self.small(node) else expr
+
+    def write_total(self, node: Value) -> None:
+        """The sum over the batch of a per-sample value."""
+        (operand,) = node.parents
+        expr = self.read(operand)
+        if self.mode == "loop":
+            name = self.fresh("total")
+            self.lines["before"].append((False, f"{name} = 0.0"))
+            self.lines["loop"].append((False, f"{name} += {expr.text}"))
+            self.exprs[node] = Expr(name)
+        elif operand in self.batched:
+            self.exprs[node] = Expr(f"np.sum({expr.text})")
+        else:
+            self.exprs[node] = Expr(f"{expr.wrapped(MUL)} * B", MUL)
+        self.depth[node] = 0
+
+    # -- the function around the statements ------------------------------------------------
+
+    def assemble(self) -> str:
+        arguments = self.program.arguments
+        out = self.read(self.program.output).text
+        body: list[str] = []
+        for a in arguments:
+            # (numpy mode reads weights as matrices: it unpacks only what it reads one by one)
+            if not a.batched and a.shape is not None and \
+                    (not self.array or any(leaf in self.reads for leaf in a.leaves)):
+                body.append(f"{self.unpack_target(a)} = {a.name}")
+        if self.mode == "scalar":
+            return self.assemble_scalar(body, out)
+        if self.mode == "loop":
+            return self.assemble_loop(body, out)
+        return self.assemble_array(body, out)
+
+    def assemble_scalar(self, body: list[str], out: str) -> str:
+        body += self.statements("before", "# forward", "# backward: g_v is d(output)/d(v)")
+        value = f"({out}, {self.aux_source()})" if self.program.aux is not None else out
+        gradients = [self.gradient(a) for a in self.program.arguments if a.wanted]
+        return self.function(body, value, gradients, self.aux_source())
+
+    def assemble_loop(self, body: list[str], out: str) -> str:
+        arguments = self.program.arguments
+        batch = [a for a in arguments if a.batched]
+        per_sample = [a for a in batch if a.wanted]
+        body.append(f"B = len({batch[0].name})")
+        body += self.statements("before", "# shared by every sample")
+        body.append("outputs = []")
+        if self.program.aux is not None:
+            body.append("extras = []")
+        body += [f"g_{a.name} = []" for a in per_sample]
+        names = ", ".join(f"{a.name}_s" for a in batch)
+        sources = ", ".join(a.name for a in batch)
+        head = f"for {names} in zip({sources}):" if len(batch) > 1 else \
+            f"for {names} in {sources}:"
+        loop = [f"{self.unpack_target(a)} = {a.name}_s" for a in batch if a.shape is not None]
+        loop += self.statements("loop", "# forward, one sample",
+                                "# backward, one sample: g_v is d(output)/d(v)")
+        loop.append(f"outputs.append({out})")
+        if self.program.aux is not None:
+            loop.append(f"extras.append({self.aux_source()})")
+        loop += [f"g_{a.name}.append({self.gradient(a)})" for a in per_sample]
+        results = [f"g_{a.name}" if a.batched else self.gradient(a)
+                   for a in arguments if a.wanted]
+        body += ["# the samples", head] + ["    " + line for line in loop]
+        body += self.statements("after", "# sums over the batch")
+        value = "(outputs, extras)" if self.program.aux is not None else "outputs"
+        return self.function(body, value, results, "extras")
+
+    def assemble_array(self, body: list[str], out: str) -> str:
+        arguments = self.program.arguments
+        batch = [a for a in arguments if a.batched]
+        body.append(f"B = len({batch[0].name})")
+        for a in batch:
+            if a.shape is None:
+                body.append(f"{a.name}_s = np.asarray({a.name}, dtype=float)")
+            else:
+                matrix = self.matrices.lanes[a.leaves[0]][0].matrix
+                body.append(f"{matrix} = _columns({a.name}, {len(a.leaves)})")
+        results = [f"_per_sample({self.gradient(a)}, B)" if a.batched else self.gradient(a)
+                   for a in arguments if a.wanted]
+        body += self.statements("before", "# shared by every sample")
+        body += self.statements("loop", "# forward, all samples at once",
+                                "# backward, all samples at once")
+        body += self.statements("after", "# sums over the batch")
+        value = f"_per_sample({out}, B)"
+        if self.program.aux is not None:
+            value = f"({value}, {self.aux_source()})"
+        return self.function(body, value, results, self.aux_source())
+
+    def aux_source(self) -> str:
+        program = self.program
+        if program.aux is None:
+            return ""
+        if self.array and program.aux_shape is not None and \
+                len(program.aux_shape) == len(program.aux):
+            matrix = self.matrices.whole_lanes(program.aux)
+            if matrix is not None:  # one row of aux per sample
+                return f"{matrix}.T"
+        items = [self.read(x).text for x in program.aux]
+        if self.array:
+            items = [f"_per_sample({text}, B)" for text in items]
+        if program.aux_shape is None:
+            return items[0]
+        text = repr(nest(items, program.aux_shape)).replace("'", "")
+        return f"np.stack({text}, axis=-1)" if self.array else text
+
+    def statements(self, where: str, forward_header: str, backward_header: str | None = None
+                   ) -> list[str]:
+        out: list[str] = []
+        part = None
+        for forward, text in self.lines[where]:
+            header = forward_header if forward or backward_header is None else backward_header
+            if header != part:
+                out.append(header)
+                part = header
+            out.append(text)
+        return out
+
+    def function(self, body: list[str], value: str, gradients: list[str], outputs: str) -> str:
+        result = ", ".join(gradients)
+        if len(gradients) != 1 or self.many:
+            result = f"({result}{',' if len(gradients) == 1 else ''})"
+        body.append(f"return {outputs}" if self.forward_only else f"return {value}, {result}")
+        names = ", ".join(a.name for a in self.program.arguments)
+        return "\n".join([f"def {self.function_name}({names}):"] +
+                         ["    " + line for line in body])
+
+    def unpack_target(self, argument: Argument) -> str:
+        names = iter([self.names[leaf] for leaf in argument.leaves])
+
+        def target(shape: Shape) -> str:
+            if shape is None:
+                return next(names)
+            inner = ", ".join(target(s) for s in shape)
+            return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+        text = target(argument.shape)
+        return text[1:-1] if text.startswith("(") else text
+
+    def gradient(self, argument: Argument) -> str:
+        """The source of an argument's gradient, in the argument's shape."""
+        def one(leaf: Value) -> str:
+            g = self.program.gradients.get(leaf)
+            return "0.0" if g is None else self.read(g).text
+
+        if self.array:
+            summed = self.matrices.gradient_lines(argument.name, len(argument.leaves))
+            if summed is not None:  # the weights' gradients are matrices: one array
+                name, lines = summed
+                for i, leaf in enumerate(argument.leaves):
+                    if leaf in self.program.gradients:
+                        lines.append(f"{name}[{i}] += {one(leaf)}")
+                self.lines["after"] += [(False, line) for line in lines]
+                return f"{name}.reshape({_dimensions(argument.shape)})"
+        items = [one(leaf) for leaf in argument.leaves]
+        if argument.shape is None:
+            text = items[0]
+            return f"float({text})" if self.array and not argument.batched else text
+        text = repr(nest(items, argument.shape)).replace("'", "")
+        return f"np.array({text}, dtype=float)" if self.array and not argument.batched else text
+
+    # -- what the function reads -----------------------------------------------------------
+
+    def namespace(self) -> dict[str, Any]:
+        """The globals of the generated function."""
+        names = array_namespace() if self.array else float_namespace()
+        names.update(self.fixed)
+        names.update(self.helpers)
+        if self.array:
+            np = names["np"]
+            names.update(_array_helpers(np))
+            names.update((name, np.asarray(value)) for name, value in self.constants.items())
+        return names
+
+
+def _label(node: Value) -> str:
+    return f", label {node.label!r}" if node.label else ""
+
+
+def _literal_number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _dimensions(shape: Shape) -> tuple[int, ...]:
+    sizes = []
+    while shape is not None:
+        sizes.append(len(shape))
+        shape = shape[0] if shape else None
+    return tuple(sizes)
+
+
+def _array_helpers(np: Any) -> dict[str, Any]:
+    """How a numpy program takes its batch in and gives its results out."""
+
+    def rows(parts: Sequence[Any], n: int) -> Any:
+        # Stack rows (per-sample arrays, numbers, or 2-D blocks of rows) into one matrix.
+        blocks = [p if getattr(p, "ndim", 0) == 2 else None for p in parts]
+        out = np.empty((sum(1 if b is None else len(b) for b in blocks), n))
+        i = 0
+        for part, block in zip(parts, blocks):
+            if block is None:
+                out[i] = part
+                i += 1
+            else:
+                out[i:i + len(block)] = block
+                i += len(block)
+        return out
+
+    return {
+        "_rows": rows,
+        # a batch of samples (rows) as one matrix with a column per sample
+        "_columns": lambda a, n: np.ascontiguousarray(
+            np.asarray(a, dtype=float).reshape(len(a), n).T),
+        # one value per sample, also for a value the same for every sample
+        "_per_sample": lambda x, n: np.broadcast_to(np.asarray(x, dtype=float), (n,)).copy(),
+    }
+
+
