@@ -195,10 +195,8 @@ def _node_adjoint(node: Value, g: Value, active: set[Value], batched: set[Value]
             continue
         if isinstance(partial, Value):
             term = g * partial
-        elif partial == 0.0:
-            continue
-        else:
-            term = g if partial == 1.0 else g * partial
+        else:  # a number: 1 passes g on; 0 is kept (g * 0 is nan where g is inf or nan)
+            term = g if partial == 1.0 else g * float(partial)
         add_term(parent, term, node in batched)
 
 

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from autograd.compile.adjoint import GRAD_BIAS, GRAD_WEIGHTS
 from autograd.compile.graph import DotGroup, Program
-from autograd.compile.spelling import ATOM, MUL, Expr, elementwise
+from autograd.compile.spelling import ADD, ATOM, MUL, Expr, elementwise
 from autograd.engine import Value
 
 __all__ = ["Lanes", "Matrices", "Writes", "find_lanes"]
@@ -182,11 +182,11 @@ class Matrices:
             return None
         return lanes.text()
 
-    def reduction(self, node: Value, dot: bool) -> str | None:
+    def reduction(self, node: Value, dot: bool) -> Expr | None:
         """sum or dot over whole lanes, as one sum over the rows of matrices."""
         if not dot:
             matrix = self.whole_lanes(node.parents)
-            return None if matrix is None else f"{matrix}.sum(axis=0)"
+            return None if matrix is None else Expr(f"{matrix}.sum(axis=0)")
         n = len(node.parents) // 2
         weights, inputs = node.parents[:n], node.parents[n:2 * n]
         left, right = self.whole_lanes(weights), self.whole_lanes(inputs)
@@ -194,9 +194,9 @@ class Matrices:
             return None
         text = (f"np.einsum('ij,ij->j', {left or self.rows_of(weights)}, "
                 f"{right or self.rows_of(inputs)})")
-        if len(node.parents) % 2:
-            text += f" + {self.writer.read(node.parents[-1]).wrapped(MUL)}"
-        return text
+        if len(node.parents) % 2 == 0:
+            return Expr(text)
+        return Expr(f"{text} + {self.writer.read(node.parents[-1]).wrapped(MUL)}", ADD)
 
     def array_of(self, argument_name: str) -> str:
         """The name of an argument's numbers as one flat numpy array."""
@@ -248,7 +248,8 @@ class Matrices:
                 args = []
                 for parent in first.parents:
                     lane = self.lanes.get(parent)
-                    args.append(Expr(lane[0].text()) if lane is not None else w.read(parent))
+                    args.append(w.read(parent) if lane is None else
+                                Expr(lane[0].text(), small=w.small(lane[0].members[0])))
                 spelled = w.spelled(first, args)
                 if spelled.level == ATOM and spelled.text.isidentifier():
                     lanes.matrix = spelled.text  # 1.0 * X is X: no new matrix

@@ -56,7 +56,8 @@ from autograd.engine import Value
 
 __all__ = ["IDENTIFIER", "RESERVED", "Writer", "argument_names", "function_name"]
 
-RESERVED = frozenset({"math", "np", "B", "outputs", "extras", "__builtins__"})
+RESERVED = frozenset({"math", "np", "B", "outputs", "extras", "__builtins__", "_sum", "_dot",
+                      "_add_all", "_rows", "_columns", "_per_sample"})
 """Names the generated code uses for itself."""
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -302,7 +303,7 @@ class Writer:
         if self.array and (node.op is SUM or node.op is DOT):
             reduced = self.matrices.reduction(node, node.op is DOT)
             if reduced is not None:
-                return Expr(reduced), depth
+                return reduced, depth
         return self.spelled(node, args), depth
 
     def spelled(self, node: Value, args: list[Expr]) -> Expr:
