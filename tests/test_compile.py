@@ -3,6 +3,7 @@ not, writes readable source, and refuses traces that would freeze the data."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 
@@ -528,7 +529,7 @@ def test_a_one_element_dot_with_a_number_for_weight_runs_on_arrays():
 def layered(params, x, sizes=(3, 4, 2)):
     """A small network written with dot(w, x, bias=b): tanh hidden layer, linear output."""
     k, h = 0, list(x)
-    for depth, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+    for depth, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
         out = []
         for _ in range(n_out):
             w, b = params[k:k + n_in], params[k + n_in]
