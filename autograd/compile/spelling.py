@@ -230,15 +230,18 @@ def spelling_of(op: Primitive, array: bool = False) -> Spelling | None:
 
 
 def _candidates(op: Primitive, array: bool) -> list[Spelling | None]:
+    """The ways to write `op`, best first; the first that agrees with the op is used."""
     if op.family == "power":
-        return [_power_spelling(op, array), _template(op, array)]
-    if op.infix:
-        return [_infix(op)]
-    if op is engine.neg:
-        return [Spelling(lambda args, _: args[0].negated(), (1,))]
-    if array:
-        return [_template(op, array), _guarded(op, repair=False), _guarded(op, repair=True)]
-    return [_template(op, array)]
+        plain = [_power_spelling(op), _template(op, array)]
+    elif op.infix:
+        plain = [_infix(op)]
+    elif op is engine.neg:
+        plain = [Spelling(lambda args, _: args[0].negated(), (1,))]
+    else:
+        plain = [_template(op, array)]
+    if array:  # numpy: the template behind a domain check, or with its non-finite repaired
+        plain += [_guarded(op, True, False), _guarded(op, False, True), _guarded(op, True, True)]
+    return plain
 
 
 def _call_helper(args: Sequence[Expr], helper: str) -> Expr:
@@ -304,7 +307,7 @@ def _difference(left: Expr, right: Expr, op: Primitive) -> Expr:
 # -- power(n) ------------------------------------------------------------------------------------
 
 
-def _power_spelling(op: Primitive, array: bool) -> Spelling | None:
+def _power_spelling(op: Primitive) -> Spelling | None:
     n = op.parameter
     if n is None or n != int(n) or abs(n) > 64:
         return None  # a fractional power: the table's template (math.pow, np.power)
@@ -395,20 +398,20 @@ def _template_names(text: str, op: Primitive, array: bool) -> dict[str, Any] | N
     return names
 
 
-def _guarded(op: Primitive, repair: bool) -> Spelling | None:
-    """The numpy template behind a check of the op's domain; with `repair`, the op's float
-    function also decides every entry the template leaves infinite or nan (`inf / 0` is inf
-    to numpy, an error to the engine), so only those entries pay for it."""
+def _guarded(op: Primitive, guard: bool, repair: bool) -> Spelling | None:
+    """The numpy template behind a check of the op's domain (`guard`); with `repair`, the
+    op's float function decides every entry the template leaves infinite or nan (`inf / 0`
+    is inf to numpy, an error to the engine), so only those entries pay for it."""
     template = _template(op, True)
-    if template is None or not (op.domain or repair):
+    domains = op.domain if guard else ()
+    if template is None or (guard and not op.domain):
         return None
     compute = _compiled(template, max(op.arity, 1), True)
-    domains = op.domain or ()
     forward = op.forward
     np = numpy()
 
     def checked(*xs: Any) -> Any:
-        for x, domain in zip(xs, domains):
+        for x, domain in zip(xs, domains or ()):
             if np.any(_outside(x, domain)):
                 raise FloatingPointError(f"{op.name}: an operand outside its domain")
         out = compute(*xs)
@@ -526,11 +529,12 @@ def _faithful_in_arrays(compute: Callable[..., Any], points: list[tuple[float, .
                         expected: list[float | None]) -> bool:
     np = numpy()
     try:
+        valued = [(p, want) for p, want in zip(points, expected) if want is not None]
         with np.errstate(all="ignore"):  # the numbers, where the engine gives one
-            columns = [np.array(c, dtype=float) for c in zip(*points)]
-            got = np.broadcast_to(np.asarray(compute(*columns), dtype=float), (len(points),))
-        for value, want in zip(got.tolist(), expected):
-            if want is not None and not _same(value, want):
+            columns = [np.array(c, dtype=float) for c in zip(*[p for p, _ in valued])]
+            got = np.broadcast_to(np.asarray(compute(*columns), dtype=float), (len(valued),))
+        for value, (_, want) in zip(got.tolist(), valued):
+            if not _same(value, want):
                 return False
         with np.errstate(all="raise", under="ignore"):  # failures, where the engine fails
             for point, want in zip(points, expected):
