@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import require
 
-from autograd import Value, engine, topological_order
+from autograd import Value, engine, gradients, topological_order
 from autograd.compile import compile
 from autograd.testing import expression_graphs
 
@@ -174,3 +174,54 @@ def test_shared_inputs_sum_their_gradients_over_the_batch_or_fail_alike(graph, d
         terms = [result[2][i + 1] for result in results]
         assert close(grads[i], math.fsum(terms) if all(map(math.isfinite, terms))
                      else sum(terms), 1e-12, scale)
+
+
+ACTIVATIONS = ("tanh", "log", "sqrt", "exp", "relu", "asin", "sigmoid")
+
+
+@settings(max_examples=EXAMPLES // 2)
+@given(st.data())
+def test_layers_of_biased_dots_agree_as_matrix_products(data):
+    # rows j: act_j(dot(w_j, x, bias=b_j)); in numpy code the layer is one product W @ X + b
+    n_in = data.draw(st.integers(1, 3))
+    n_out = data.draw(st.integers(1, 3))
+    acts = [getattr(engine, data.draw(st.sampled_from(ACTIVATIONS))) for _ in range(n_out)]
+    size = n_out * (n_in + 1)
+    params = [data.draw(st.floats(-1.0, 1.0)) for _ in range(size)]
+
+    def layer(w, x):
+        rows = [engine.dot(w[j * (n_in + 1):j * (n_in + 1) + n_in], x,
+                           bias=w[j * (n_in + 1) + n_in]) for j in range(n_out)]
+        return engine.sum_values([act(z) for act, z in zip(acts, rows)]) * x[0]
+
+    class Inputs:  # the inputs of the samples, for `points`
+        inputs = (0.5,) * n_in
+
+    xs = [list(p) for p in points(data.draw, Inputs, 5)]
+    results = []
+    for x in xs:
+        leaves = [Value(p) for p in params]
+        try:
+            out = layer(leaves, [Value(v) for v in x])
+            results.append(("ok", out.data, gradients(out, leaves)))
+        except engine.OpError as error:
+            results.append(("error", error))
+    for kind in ("loop", "numpy"):
+        compiled = compile(layer, batch_args=["x"])
+        batch = np.array(xs) if kind == "numpy" else xs
+        failure = first_error(results)
+        if failure is not None:
+            with pytest.raises(engine.OpError) as caught:
+                compiled(params, batch)
+            assert_same_error(caught.value, failure[1], failure[0])
+            continue
+        values, (grad,) = compiled(params, batch)
+        if kind == "numpy":
+            assert " @ " in compiled.source
+        for j, result in enumerate(results):
+            assert close(values[j], result[1], 1e-9), (kind, j)
+        for i in range(size):
+            terms = [result[2][i] for result in results]
+            scale = sum(abs(t) for t in terms if math.isfinite(t)) + 1.0
+            total = math.fsum(terms) if all(map(math.isfinite, terms)) else sum(terms)
+            assert close(grad[i], total, 1e-9, scale), (kind, i, grad[i], total)

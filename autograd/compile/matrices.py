@@ -61,6 +61,7 @@ class Lanes:
     matrix: str = ""        # its name in the generated code, once written
     offset: int = 0
     exact: bool = True      # the matrix has no other rows
+    through: tuple[bool, ...] = ()  # which operands are matrices of lanes (the others: rows)
 
     def text(self) -> str:
         """The matrix (or the block of its rows) holding exactly the members."""
@@ -122,7 +123,10 @@ def find_lanes(order: list[Value], program: Program, batched: set[Value]
         if not new:
             return lane_of
         for s in new:
-            seeds.append(Lanes([candidates[s][j] for j in range(sizes[s])]))
+            members = [candidates[s][j] for j in range(sizes[s])]
+            # an operand that becomes a lane later is still read here as one row per sample
+            through = tuple(p in lane_of for p in members[0].parents)
+            seeds.append(Lanes(members, through=through))
 
 
 class Matrices:
@@ -246,10 +250,10 @@ class Matrices:
                 lanes.matrix = w.exprs[first.parents[0]].text
             else:
                 args = []
-                for parent in first.parents:
-                    lane = self.lanes.get(parent)
+                for parent, whole in zip(first.parents, lanes.through):
+                    lane = self.lanes[parent][0] if whole else None
                     args.append(w.read(parent) if lane is None else
-                                Expr(lane[0].text(), small=w.small(lane[0].members[0])))
+                                Expr(lane.text(), small=w.small(lane.members[0])))
                 spelled = w.spelled(first, args)
                 if spelled.level == ATOM and spelled.text.isidentifier():
                     lanes.matrix = spelled.text  # 1.0 * X is X: no new matrix
