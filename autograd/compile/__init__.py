@@ -44,10 +44,12 @@ gradients summed over the batch.
 The same inputs give the same answer, or the same error, as the engine, in every mode: the
 engine's error type, naming the op, and for a batch the first sample where it fails.
 
-The package, one job per module: `trace` (running f on Values under the engine's hooks),
-`adjoint` (the gradient graph), `spelling` (how each op of the table is written), `matrices`
-(numpy's matrix products and rows), `writer` (the graph as source), `errors` (the engine's
-word on a failure) and `function` (the compiled function). `autograd.compile` is itself
+The package, one job per module: `arguments` (shapes of arguments, read as numbers),
+`trace` (running f on Values under the engine's hooks), `graph` (the traced program),
+`adjoint` (the gradient graph), `spelling` (how each op of the table is written), `writer`
+(the graph as statements), `matrices` (numpy's matrix products and rows), `layout` (the
+function around the statements), `errors` (the engine's word on a failure) and `function`
+(the compiled function). `autograd.compile` is itself
 callable: `autograd.compile(f)` is `autograd.compile.compile(f)`.
 """
 

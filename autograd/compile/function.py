@@ -137,6 +137,7 @@ class CompiledFunction:
                    args: Sequence[Any]) -> Any:
         """The engine's error at the first sample where it fails; or, if it fails nowhere
         (numpy flagged what floats do silently), the results without the flags."""
+        sample = None
         if not program.batched:
             found = self._engine_error(args)
             if found is not None:
@@ -157,14 +158,16 @@ class CompiledFunction:
                     [x[j] if i in program.batched else x for i, x in enumerate(args)])
 
             failure = first_failure(size, fails, engine_fails)
-            if failure is not None and failure[1] is not None:
-                raise told(failure[1], self.name, failure[0]) from None
+            if failure is not None:
+                if failure[1] is not None:
+                    raise told(failure[1], self.name, failure[0]) from None
+                sample = failure[0]
         if program.array:
             try:
                 return program.run(plain, strict=False)
             except _MATHS as again:
                 error = again
-        raise untold(error, self.name, program.names, args) from error
+        raise untold(error, self.name, program.names, args, sample) from error
 
     # -- programs, by the shapes of the arguments -------------------------------------------
 

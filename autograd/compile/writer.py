@@ -35,8 +35,8 @@ from typing import Any
 
 from autograd import engine
 from autograd.compile.adjoint import GRAD_BIAS, GRAD_WEIGHTS, TOTAL, is_marker
-from autograd.compile.arguments import Argument, Shape, nest
 from autograd.compile.graph import DotGroup, Program, nodes_above
+from autograd.compile.layout import Layout
 from autograd.compile.matrices import Matrices, find_lanes
 from autograd.compile.spelling import (
     MUL,
@@ -178,7 +178,7 @@ class Writer:
         self.gradient_of = {g: leaf for leaf, g in program.gradients.items()}
         for node in order:
             self.write_node(node, held)
-        return self.assemble()
+        return Layout(self).source()
 
     def classify(self, order: list[Value]) -> None:
         """Per-sample values depend on a batched argument other than through a sum over the
@@ -333,150 +333,6 @@ class Writer:
             self.exprs[node] = Expr(f"{expr.wrapped(MUL)} * B", MUL)
         self.depth[node] = 0
 
-    # -- the function around the statements ------------------------------------------------
-
-    def assemble(self) -> str:
-        arguments = self.program.arguments
-        out = self.read(self.program.output).text
-        body: list[str] = []
-        for a in arguments:
-            # (numpy mode reads weights as matrices: it unpacks only what it reads one by one)
-            if not a.batched and a.shape is not None and \
-                    (not self.array or any(leaf in self.reads for leaf in a.leaves)):
-                body.append(f"{self.unpack_target(a)} = {a.name}")
-        if self.mode == "scalar":
-            return self.assemble_scalar(body, out)
-        if self.mode == "loop":
-            return self.assemble_loop(body, out)
-        return self.assemble_array(body, out)
-
-    def assemble_scalar(self, body: list[str], out: str) -> str:
-        body += self.statements("before", "# forward", "# backward: g_v is d(output)/d(v)")
-        value = f"({out}, {self.aux_source()})" if self.program.aux is not None else out
-        gradients = [self.gradient(a) for a in self.program.arguments if a.wanted]
-        return self.function(body, value, gradients, self.aux_source())
-
-    def assemble_loop(self, body: list[str], out: str) -> str:
-        arguments = self.program.arguments
-        batch = [a for a in arguments if a.batched]
-        per_sample = [a for a in batch if a.wanted]
-        body.append(f"B = len({batch[0].name})")
-        body += self.statements("before", "# shared by every sample")
-        body.append("outputs = []")
-        if self.program.aux is not None:
-            body.append("extras = []")
-        body += [f"g_{a.name} = []" for a in per_sample]
-        names = ", ".join(f"{a.name}_s" for a in batch)
-        sources = ", ".join(a.name for a in batch)
-        head = f"for {names} in zip({sources}):" if len(batch) > 1 else \
-            f"for {names} in {sources}:"
-        loop = [f"{self.unpack_target(a)} = {a.name}_s" for a in batch if a.shape is not None]
-        loop += self.statements("loop", "# forward, one sample",
-                                "# backward, one sample: g_v is d(output)/d(v)")
-        loop.append(f"outputs.append({out})")
-        if self.program.aux is not None:
-            loop.append(f"extras.append({self.aux_source()})")
-        loop += [f"g_{a.name}.append({self.gradient(a)})" for a in per_sample]
-        results = [f"g_{a.name}" if a.batched else self.gradient(a)
-                   for a in arguments if a.wanted]
-        body += ["# the samples", head] + ["    " + line for line in loop]
-        body += self.statements("after", "# sums over the batch")
-        value = "(outputs, extras)" if self.program.aux is not None else "outputs"
-        return self.function(body, value, results, "extras")
-
-    def assemble_array(self, body: list[str], out: str) -> str:
-        arguments = self.program.arguments
-        batch = [a for a in arguments if a.batched]
-        body.append(f"B = len({batch[0].name})")
-        for a in batch:
-            if a.shape is None:
-                body.append(f"{a.name}_s = np.asarray({a.name}, dtype=float)")
-            else:
-                matrix = self.matrices.lanes[a.leaves[0]][0].matrix
-                body.append(f"{matrix} = _columns({a.name}, {len(a.leaves)})")
-        results = [f"_per_sample({self.gradient(a)}, B)" if a.batched else self.gradient(a)
-                   for a in arguments if a.wanted]
-        body += self.statements("before", "# shared by every sample")
-        body += self.statements("loop", "# forward, all samples at once",
-                                "# backward, all samples at once")
-        body += self.statements("after", "# sums over the batch")
-        value = f"_per_sample({out}, B)"
-        if self.program.aux is not None:
-            value = f"({value}, {self.aux_source()})"
-        return self.function(body, value, results, self.aux_source())
-
-    def aux_source(self) -> str:
-        program = self.program
-        if program.aux is None:
-            return ""
-        if self.array and program.aux_shape is not None and \
-                len(program.aux_shape) == len(program.aux):
-            matrix = self.matrices.whole_lanes(program.aux)
-            if matrix is not None:  # one row of aux per sample
-                return f"{matrix}.T"
-        items = [self.read(x).text for x in program.aux]
-        if self.array:
-            items = [f"_per_sample({text}, B)" for text in items]
-        if program.aux_shape is None:
-            return items[0]
-        text = repr(nest(items, program.aux_shape)).replace("'", "")
-        return f"np.stack({text}, axis=-1)" if self.array else text
-
-    def statements(self, where: str, forward_header: str, backward_header: str | None = None
-                   ) -> list[str]:
-        out: list[str] = []
-        part = None
-        for forward, text in self.lines[where]:
-            header = forward_header if forward or backward_header is None else backward_header
-            if header != part:
-                out.append(header)
-                part = header
-            out.append(text)
-        return out
-
-    def function(self, body: list[str], value: str, gradients: list[str], outputs: str) -> str:
-        result = ", ".join(gradients)
-        if len(gradients) != 1 or self.many:
-            result = f"({result}{',' if len(gradients) == 1 else ''})"
-        body.append(f"return {outputs}" if self.forward_only else f"return {value}, {result}")
-        names = ", ".join(a.name for a in self.program.arguments)
-        return "\n".join([f"def {self.function_name}({names}):"] +
-                         ["    " + line for line in body])
-
-    def unpack_target(self, argument: Argument) -> str:
-        names = iter([self.names[leaf] for leaf in argument.leaves])
-
-        def target(shape: Shape) -> str:
-            if shape is None:
-                return next(names)
-            inner = ", ".join(target(s) for s in shape)
-            return f"({inner},)" if len(shape) == 1 else f"({inner})"
-
-        text = target(argument.shape)
-        return text[1:-1] if text.startswith("(") else text
-
-    def gradient(self, argument: Argument) -> str:
-        """The source of an argument's gradient, in the argument's shape."""
-        def one(leaf: Value) -> str:
-            g = self.program.gradients.get(leaf)
-            return "0.0" if g is None else self.read(g).text
-
-        if self.array:
-            summed = self.matrices.gradient_lines(argument.name, len(argument.leaves))
-            if summed is not None:  # the weights' gradients are matrices: one array
-                name, lines = summed
-                for i, leaf in enumerate(argument.leaves):
-                    if leaf in self.program.gradients:
-                        lines.append(f"{name}[{i}] += {one(leaf)}")
-                self.lines["after"] += [(False, line) for line in lines]
-                return f"{name}.reshape({_dimensions(argument.shape)})"
-        items = [one(leaf) for leaf in argument.leaves]
-        if argument.shape is None:
-            text = items[0]
-            return f"float({text})" if self.array and not argument.batched else text
-        text = repr(nest(items, argument.shape)).replace("'", "")
-        return f"np.array({text}, dtype=float)" if self.array and not argument.batched else text
-
     # -- what the function reads -----------------------------------------------------------
 
     def namespace(self) -> dict[str, Any]:
@@ -500,14 +356,6 @@ def _literal_number(text: str) -> float | None:
         return float(text)
     except ValueError:
         return None
-
-
-def _dimensions(shape: Shape) -> tuple[int, ...]:
-    sizes = []
-    while shape is not None:
-        sizes.append(len(shape))
-        shape = shape[0] if shape else None
-    return tuple(sizes)
 
 
 def _array_helpers(np: Any) -> dict[str, Any]:
