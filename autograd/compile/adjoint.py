@@ -134,7 +134,15 @@ def dot_groups(order: list[Value], arguments: list[Argument], batched: set[Value
 def differentiate(program: Program, name: str, vectorize: bool = False) -> None:
     """Fill `program.gradients` with d output / d leaf for the leaves of the wanted arguments
     (summed over the batch for arguments shared by every sample). With `vectorize`, layers of
-    dot nodes become `DotGroup`s, differentiated as matrices."""
+    dot nodes become `DotGroup`s, differentiated as matrices.
+
+    >>> x, y = Value(2.0), Value(5.0)
+    >>> arguments = [Argument("x", None, False, True, [x]), Argument("y", None, True, False, [y])]
+    >>> program = Program(x * y, None, None, arguments, set())
+    >>> differentiate(program, "f")
+    >>> program.gradients[x].op is TOTAL         # summed over the batch of y
+    True
+    """
     wanted = {leaf for a in program.arguments if a.wanted for leaf in a.leaves}
     order = nodes_above([program.output, *(program.aux or ())])
     active = depends_on(order, wanted)

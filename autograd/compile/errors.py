@@ -32,7 +32,14 @@ def engine_error(f: Callable[..., Any], args: Sequence[Any], has_aux: bool = Fal
                  forward_only: bool = False) -> OpError | None:
     """What the engine raises running `f` on `args` and differentiating its output (None if
     nothing, or a failure other than one of its ops). Leaf Values among `args` are used as
-    they are (their gradients are left as they were); numbers become new leaves."""
+    they are (their gradients are left as they were); numbers become new leaves.
+
+    >>> import autograd
+    >>> engine_error(autograd.sqrt, [0.0]).phase     # d sqrt(x)/dx is infinite at 0
+    'backward'
+    >>> engine_error(autograd.sqrt, [4.0]) is None
+    True
+    """
     leaves: list[Value] = []
 
     def values(x: Any) -> Any:
@@ -62,7 +69,13 @@ def engine_error(f: Callable[..., Any], args: Sequence[Any], has_aux: bool = Fal
 
 def told(error: OpError, name: str, sample: int | None = None) -> Exception:
     """The engine's `error`, of its type and with its op and operands, as `compile(name)`
-    raises it; `sample` (its index in the batch) is kept as the error's `sample`."""
+    raises it; `sample` (its index in the batch) is kept as the error's `sample`.
+
+    >>> import autograd
+    >>> error = told(engine_error(autograd.log, [0.0]), "f")
+    >>> error.op.name, error.sample, str(error).startswith("compile(f): log(0.0)")
+    ('log', None, True)
+    """
     where = f" (sample {sample} of the batch)" if sample is not None else ""
     out = type(error)(f"compile({name}): {error}{where}")
     out.__dict__.update(error.__dict__)

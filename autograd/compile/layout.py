@@ -25,10 +25,10 @@ from autograd.compile.matrices import Matrices
 from autograd.compile.spelling import Expr
 from autograd.engine import Value
 
-__all__ = ["Layout", "Places"]
+__all__ = ["Layout"]
 
 
-class Places(Protocol):
+class _Places(Protocol):
     """What the layout reads of the writer: the program, its statements by place, and the
     names and expressions it gave to values."""
 
@@ -43,13 +43,14 @@ class Places(Protocol):
     reads: set[Value]
     matrices: Matrices
 
-    def read(self, node: Value) -> Expr: ...
+    def read(self, node: Value) -> Expr:
+        """The expression of a value, noted as read."""
 
 
 class Layout:
-    """The function around a writer's statements (`source()`)."""
+    """The function around a writer's statements (`source()`; see the module's example)."""
 
-    def __init__(self, writer: Places) -> None:
+    def __init__(self, writer: _Places) -> None:
         self.writer = writer
 
     def source(self) -> str:
@@ -62,27 +63,27 @@ class Layout:
             # (numpy mode reads weights as matrices: it unpacks only what it reads one by one)
             if not a.batched and a.shape is not None and \
                     (not w.array or any(leaf in w.reads for leaf in a.leaves)):
-                body.append(f"{self.unpack_target(a)} = {a.name}")
+                body.append(f"{self._unpack(a)} = {a.name}")
         if w.mode == "scalar":
-            return self.assemble_scalar(body, out)
+            return self._scalar(body, out)
         if w.mode == "loop":
-            return self.assemble_loop(body, out)
-        return self.assemble_array(body, out)
+            return self._loop(body, out)
+        return self._array(body, out)
 
-    def assemble_scalar(self, body: list[str], out: str) -> str:
+    def _scalar(self, body: list[str], out: str) -> str:
         w = self.writer
-        body += self.statements("before", "# forward", "# backward: g_v is d(output)/d(v)")
-        value = f"({out}, {self.aux_source()})" if w.program.aux is not None else out
-        gradients = [self.gradient(a) for a in w.program.arguments if a.wanted]
-        return self.function(body, value, gradients, self.aux_source())
+        body += self._statements("before", "# forward", "# backward: g_v is d(output)/d(v)")
+        value = f"({out}, {self._aux()})" if w.program.aux is not None else out
+        gradients = [self._gradient(a) for a in w.program.arguments if a.wanted]
+        return self._function(body, value, gradients, self._aux())
 
-    def assemble_loop(self, body: list[str], out: str) -> str:
+    def _loop(self, body: list[str], out: str) -> str:
         w = self.writer
         arguments = w.program.arguments
         batch = [a for a in arguments if a.batched]
         per_sample = [a for a in batch if a.wanted]
         body.append(f"B = len({batch[0].name})")
-        body += self.statements("before", "# shared by every sample")
+        body += self._statements("before", "# shared by every sample")
         body.append("outputs = []")
         if w.program.aux is not None:
             body.append("extras = []")
@@ -91,21 +92,21 @@ class Layout:
         sources = ", ".join(a.name for a in batch)
         head = f"for {names} in zip({sources}):" if len(batch) > 1 else \
             f"for {names} in {sources}:"
-        loop = [f"{self.unpack_target(a)} = {a.name}_s" for a in batch if a.shape is not None]
-        loop += self.statements("loop", "# forward, one sample",
+        loop = [f"{self._unpack(a)} = {a.name}_s" for a in batch if a.shape is not None]
+        loop += self._statements("loop", "# forward, one sample",
                                 "# backward, one sample: g_v is d(output)/d(v)")
         loop.append(f"outputs.append({out})")
         if w.program.aux is not None:
-            loop.append(f"extras.append({self.aux_source()})")
-        loop += [f"g_{a.name}.append({self.gradient(a)})" for a in per_sample]
-        results = [f"g_{a.name}" if a.batched else self.gradient(a)
+            loop.append(f"extras.append({self._aux()})")
+        loop += [f"g_{a.name}.append({self._gradient(a)})" for a in per_sample]
+        results = [f"g_{a.name}" if a.batched else self._gradient(a)
                    for a in arguments if a.wanted]
         body += ["# the samples", head] + ["    " + line for line in loop]
-        body += self.statements("after", "# sums over the batch")
+        body += self._statements("after", "# sums over the batch")
         value = "(outputs, extras)" if w.program.aux is not None else "outputs"
-        return self.function(body, value, results, "extras")
+        return self._function(body, value, results, "extras")
 
-    def assemble_array(self, body: list[str], out: str) -> str:
+    def _array(self, body: list[str], out: str) -> str:
         w = self.writer
         arguments = w.program.arguments
         batch = [a for a in arguments if a.batched]
@@ -116,18 +117,18 @@ class Layout:
             else:
                 matrix = w.matrices.lanes[a.leaves[0]][0].matrix
                 body.append(f"{matrix} = _columns({a.name}, {len(a.leaves)})")
-        results = [f"_per_sample({self.gradient(a)}, B)" if a.batched else self.gradient(a)
+        results = [f"_per_sample({self._gradient(a)}, B)" if a.batched else self._gradient(a)
                    for a in arguments if a.wanted]
-        body += self.statements("before", "# shared by every sample")
-        body += self.statements("loop", "# forward, all samples at once",
+        body += self._statements("before", "# shared by every sample")
+        body += self._statements("loop", "# forward, all samples at once",
                                 "# backward, all samples at once")
-        body += self.statements("after", "# sums over the batch")
+        body += self._statements("after", "# sums over the batch")
         value = f"_per_sample({out}, B)"
         if w.program.aux is not None:
-            value = f"({value}, {self.aux_source()})"
-        return self.function(body, value, results, self.aux_source())
+            value = f"({value}, {self._aux()})"
+        return self._function(body, value, results, self._aux())
 
-    def aux_source(self) -> str:
+    def _aux(self) -> str:
         w = self.writer
         program = w.program
         if program.aux is None:
@@ -145,7 +146,7 @@ class Layout:
         text = repr(nest(items, program.aux_shape)).replace("'", "")
         return f"np.stack({text}, axis=-1)" if w.array else text
 
-    def statements(self, where: str, forward_header: str, backward_header: str | None = None
+    def _statements(self, where: str, forward_header: str, backward_header: str | None = None
                    ) -> list[str]:
         w = self.writer
         out: list[str] = []
@@ -158,7 +159,7 @@ class Layout:
             out.append(text)
         return out
 
-    def function(self, body: list[str], value: str, gradients: list[str], outputs: str) -> str:
+    def _function(self, body: list[str], value: str, gradients: list[str], outputs: str) -> str:
         w = self.writer
         result = ", ".join(gradients)
         if len(gradients) != 1 or w.many:
@@ -168,7 +169,7 @@ class Layout:
         return "\n".join([f"def {w.function_name}({names}):"] +
                          ["    " + line for line in body])
 
-    def unpack_target(self, argument: Argument) -> str:
+    def _unpack(self, argument: Argument) -> str:
         w = self.writer
         names = iter([w.names[leaf] for leaf in argument.leaves])
 
@@ -181,7 +182,7 @@ class Layout:
         text = target(argument.shape)
         return text[1:-1] if text.startswith("(") else text
 
-    def gradient(self, argument: Argument) -> str:
+    def _gradient(self, argument: Argument) -> str:
         """The source of an argument's gradient, in the argument's shape."""
         w = self.writer
         def one(leaf: Value) -> str:

@@ -27,10 +27,10 @@ from autograd.compile.graph import DotGroup, Program
 from autograd.compile.spelling import ADD, ATOM, MUL, Expr, elementwise
 from autograd.engine import Value
 
-__all__ = ["Lanes", "Matrices", "Writes", "find_lanes"]
+__all__ = ["Lanes", "Matrices", "find_lanes"]
 
 
-class Writes(Protocol):
+class _Writes(Protocol):
     """What `Matrices` uses of the writer that owns it."""
 
     program: Program
@@ -41,12 +41,18 @@ class Writes(Protocol):
     group_of: dict[Value, DotGroup]
     constants: dict[str, Any]
 
-    def fresh(self, stem: str) -> str: ...
-    def read(self, node: Value) -> Expr: ...
-    def section(self, node: Value) -> str: ...
-    def emit(self, node: Value | None, text: str) -> None: ...
-    def spelled(self, node: Value, args: list[Expr]) -> Expr: ...
-    def small(self, node: Value) -> bool: ...
+    def fresh(self, stem: str) -> str:
+        """An unused name starting with `stem`."""
+    def read(self, node: Value) -> Expr:
+        """The expression of a value, noted as read."""
+    def section(self, node: Value) -> str:
+        """Where a value is computed: before, inside or after the loop."""
+    def emit(self, node: Value | None, text: str) -> None:
+        """A statement in the place of `node`."""
+    def spelled(self, node: Value, args: list[Expr]) -> Expr:
+        """The source of `node`'s op on `args`."""
+    def small(self, node: Value) -> bool:
+        """Whether `node`'s value is known to be small."""
 
 
 @dataclass(eq=False)
@@ -74,7 +80,7 @@ def find_lanes(order: list[Value], program: Program, batched: set[Value]
                ) -> dict[Value, tuple[Lanes, int]]:
     """Per-sample values grouped into lanes: the members of each dot group, the rows of each
     group's input gradient, the per-sample list arguments, and, grown from those, any values
-    computed by one elementwise op from the same lanes."""
+    computed by one elementwise op from the same lanes (see the module's example)."""
     seeds: list[Lanes] = [Lanes(list(g.members)) for g in program.groups]
     for argument in program.arguments:
         if argument.batched and argument.shape is not None:
@@ -131,9 +137,16 @@ def find_lanes(order: list[Value], program: Program, batched: set[Value]
 
 class Matrices:
     """The numpy statements of a writer that act on whole matrices: layers as matrix
-    products, lanes, sums over lanes, the groups' gradients."""
+    products, lanes, sums over lanes, the groups' gradients.
 
-    def __init__(self, writer: Writes, lanes: dict[Value, tuple[Lanes, int]]) -> None:
+    >>> import numpy as np, autograd
+    >>> f = autograd.compile(lambda w, x: autograd.tanh(autograd.dot(w, x)), batch_args=["x"])
+    >>> _ = f([0.5, -1.0], np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> "T = W @ x_rows" in f.source
+    True
+    """
+
+    def __init__(self, writer: _Writes, lanes: dict[Value, tuple[Lanes, int]]) -> None:
         self.writer = writer
         self.lanes = lanes
         self.arrays: dict[str, str] = {}  # argument -> its numpy array

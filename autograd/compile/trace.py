@@ -49,9 +49,11 @@ class Tracer(Hooks):
         self.made: set[Value] = set()  # leaves made while tracing: constants
 
     def on_leaf(self, leaf: Value) -> None:
+        """A constant was made: note it (compiled code writes it as a number)."""
         self.made.add(leaf)
 
     def on_compare(self, a: Value, b: Any, how: str) -> None:
+        """A Value was compared with data: a branch, refused."""
         other = b.data if isinstance(b, Value) else b
         raise TraceError(
             f"compile({self.name}): the function compares a Value with data "
@@ -68,6 +70,11 @@ def trace(f: Callable[..., Any], name: str, arguments: list[Argument], samples: 
     An argument given as leaf Values is traced as those very Values (a model's parameters,
     say, which the function may also reach on its own); numbers become fresh leaves. With
     `forward_only`, `f` may return any numbers or lists of them, kept as aux.
+
+    >>> arguments = [Argument("w", (None, None), False, True)]
+    >>> program = trace(lambda w: w[0] * w[1], "f", arguments, [[2.0, 3.0]])
+    >>> program.output.data, [leaf.data for leaf in arguments[0].leaves]
+    (6.0, [2.0, 3.0])
     """
     tracer = Tracer(name)
     seen: set[Value] = set()

@@ -98,7 +98,14 @@ def argument_names(parameters: Sequence[str] | None, n: int) -> list[str]:
 
 class Writer:
     """Writes a differentiated `Program` as one Python function (`write()`), and gives the
-    names that function reads (`namespace()`)."""
+    names that function reads (`namespace()`; see the module's example for `write`).
+
+    >>> from autograd.compile.graph import Program
+    >>> from autograd import Value
+    >>> writer = Writer(Program(Value(1.0), None, None, [], set()), "scalar", "f", "f", True)
+    >>> writer.fresh("t"), writer.fresh("t"), sorted(writer.namespace())[:2]
+    ('t', 't1', ['__builtins__', '_sum'])
+    """
 
     def __init__(self, program: Program, mode: str, function_name: str, name: str,
                  many: bool, forward_only: bool = False) -> None:
@@ -166,21 +173,21 @@ class Writer:
                   if g is not None]  # (the inputs' gradient is read through its rows)
         order = nodes_above(roots)
         self.forward = set(nodes_above([program.output, *(program.aux or ())]))
-        self.classify(order)
+        self._classify(order)
         if self.array:
             self.matrices = Matrices(self, find_lanes(order, program, self.batched))
         self.group_of = {m: g for g in program.groups for m in g.members}
         for node in order:
             if node.parents and not is_marker(node.op):
                 self.spelling(node.op)  # names the spellings read are taken first
-        held = self.held(order, roots)
-        self.name_arguments()
+        held = self._held(order, roots)
+        self._name_arguments()
         self.gradient_of = {g: leaf for leaf, g in program.gradients.items()}
         for node in order:
-            self.write_node(node, held)
+            self._write_node(node, held)
         return Layout(self).source()
 
-    def classify(self, order: list[Value]) -> None:
+    def _classify(self, order: list[Value]) -> None:
         """Per-sample values depend on a batched argument other than through a sum over the
         batch; values after the loop depend on such a sum."""
         self.batched = {leaf for a in self.program.arguments if a.batched for leaf in a.leaves}
@@ -193,14 +200,14 @@ class Writer:
                 if any(p in self.after for p in node.parents):
                     self.after.add(node)
 
-    def held(self, order: list[Value], roots: list[Value]) -> set[Value]:
+    def _held(self, order: list[Value], roots: list[Value]) -> set[Value]:
         """The nodes that get a variable: read more than once, returned, read across places."""
         lanes = self.matrices.lanes
         uses = dict.fromkeys(order, 0)
         held = set(roots)
         for node in order:
             if node.parents and node not in lanes:
-                counts = self.uses(node)
+                counts = self._uses(node)
                 for i, parent in enumerate(node.parents):
                     uses[parent] += counts[i] if i < len(counts) else 1
                     if node.op is TOTAL or self.section(parent) != self.section(node):
@@ -210,13 +217,13 @@ class Writer:
                     held.add(parent)
         return held | {node for node, n in uses.items() if n != 1}
 
-    def uses(self, node: Value) -> tuple[int, ...]:
+    def _uses(self, node: Value) -> tuple[int, ...]:
         op = node.op
         if op is SUM or op is DOT or is_marker(op):
             return ()
         return self.spelling(op).uses  # type: ignore[arg-type]
 
-    def name_arguments(self) -> None:
+    def _name_arguments(self) -> None:
         for argument in self.program.arguments:
             if self.array and argument.batched and argument.shape is not None:
                 matrix = self.fresh(f"{argument.name}_rows")
@@ -233,7 +240,7 @@ class Writer:
                 self.names[leaf] = name
                 self.exprs[leaf] = Expr(name)
 
-    def write_node(self, node: Value, held: set[Value]) -> None:
+    def _write_node(self, node: Value, held: set[Value]) -> None:
         if node in self.exprs:
             return
         if not node.parents:
@@ -248,22 +255,22 @@ class Writer:
             self.matrices.write_lane(node)
             return
         if node.op is TOTAL:
-            self.write_total(node)
+            self._write_total(node)
             return
         if is_marker(node.op):
             self.matrices.write_group_gradient(node)
             return
-        expr, depth = self.expression(node)
+        expr, depth = self._expression(node)
         if (node in held or depth > _MAX_DEPTH) and not IDENTIFIER.match(expr.text) and \
                 _literal_number(expr.text) is None:
-            target = self.fresh(self.stem(node))
+            target = self.fresh(self._stem(node))
             self.emit(node, f"{target} = {expr.text}")
             self.names[node] = target
             expr, depth = Expr(target, small=self.small(node)), 0
         self.exprs[node] = expr
         self.depth[node] = depth
 
-    def stem(self, node: Value) -> str:
+    def _stem(self, node: Value) -> str:
         """A variable name: t for forward values, g_name for the gradient of a named one."""
         if node in self.forward:
             label = node.label
@@ -296,7 +303,7 @@ class Writer:
         self.reads.add(node)
         return self.exprs[node]
 
-    def expression(self, node: Value) -> tuple[Expr, int]:
+    def _expression(self, node: Value) -> tuple[Expr, int]:
         parents = node.parents
         args = [self.read(p) for p in parents]
         depth = 1 + max((self.depth.get(p, 0) for p in parents), default=0)
@@ -318,7 +325,7 @@ class Writer:
         expr = spelling.write(args, helper)
         return replace(expr, small=True) if self.small(node) else expr
 
-    def write_total(self, node: Value) -> None:
+    def _write_total(self, node: Value) -> None:
         """The sum over the batch of a per-sample value."""
         (operand,) = node.parents
         expr = self.read(operand)
