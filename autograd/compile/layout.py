@@ -48,7 +48,25 @@ class _Places(Protocol):
 
 
 class Layout:
-    """The function around a writer's statements (`source()`; see the module's example)."""
+    """The function around a writer's statements (`source()`).
+
+    >>> import autograd
+    >>> f = autograd.compile(lambda w, x: w * x, batch_args=["x"]).trace(2.0, [1.0, 3.0])
+    >>> print(f.source)
+    def f(w, x):
+        B = len(x)
+        # shared by every sample
+        total = 0.0
+        outputs = []
+        # the samples
+        for x_s in x:
+            # forward, one sample
+            t = w * x_s
+            # backward, one sample: g_v is d(output)/d(v)
+            total += x_s
+            outputs.append(t)
+        return outputs, (total,)
+    """
 
     def __init__(self, writer: _Places) -> None:
         self.writer = writer

@@ -80,7 +80,16 @@ def find_lanes(order: list[Value], program: Program, batched: set[Value]
                ) -> dict[Value, tuple[Lanes, int]]:
     """Per-sample values grouped into lanes: the members of each dot group, the rows of each
     group's input gradient, the per-sample list arguments, and, grown from those, any values
-    computed by one elementwise op from the same lanes (see the module's example)."""
+    computed by one elementwise op from the same lanes.
+
+    >>> from autograd import Value, relu
+    >>> from autograd.compile.arguments import Argument
+    >>> x = Argument("x", (None, None, None), True, False, [Value(1.0) for _ in range(3)])
+    >>> rows = [relu(leaf) for leaf in x.leaves]
+    >>> lanes = find_lanes(rows, Program(rows[0], None, None, [x], set()), set(rows))
+    >>> len(lanes[rows[2]][0].members), lanes[rows[2]][1]   # relu(X): 3 rows, this one row 2
+    (3, 2)
+    """
     seeds: list[Lanes] = [Lanes(list(g.members)) for g in program.groups]
     for argument in program.arguments:
         if argument.batched and argument.shape is not None:
