@@ -172,8 +172,13 @@ def test_shared_inputs_sum_their_gradients_over_the_batch_or_fail_alike(graph, d
     scale = sum(result[3][1] for result in results)  # and the sum over the batch
     for i in range(len(shared)):
         terms = [result[2][i + 1] for result in results]
-        assert close(grads[i], math.fsum(terms) if all(map(math.isfinite, terms))
-                     else sum(terms), 1e-12, scale)
+        if not all(map(math.isfinite, terms)):
+            # compiled code adds each term over the batch (B times a shared term), the engine
+            # each sample's gradient: at the edge of the float range the order decides
+            # between inf and nan
+            assert not math.isfinite(grads[i]), (i, grads[i], terms)
+            continue
+        assert close(grads[i], math.fsum(terms), 1e-12, scale)
 
 
 ACTIVATIONS = ("tanh", "log", "sqrt", "exp", "relu", "asin", "sigmoid")

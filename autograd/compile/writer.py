@@ -336,6 +336,8 @@ class Writer:
             self.exprs[node] = Expr(name)
         elif operand in self.batched:
             self.exprs[node] = Expr(f"np.sum({expr.text})")
+        elif expr.text == "1.0":
+            self.exprs[node] = Expr("B")  # the batch's size: 1 per sample
         else:
             self.exprs[node] = Expr(f"{expr.wrapped(MUL)} * B", MUL)
         self.depth[node] = 0
