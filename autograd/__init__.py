@@ -69,9 +69,9 @@ abs_ = OPS["abs"]
 
 # Heavier parts, imported on first use: name -> (module, attribute or None for the module).
 _LAZY: dict[str, tuple[str, str | None]] = {
-    "compile": ("autograd.compiled", "compile"),
-    "CompiledFunction": ("autograd.compiled", "CompiledFunction"),
-    "TraceError": ("autograd.compiled", "TraceError"),
+    "compile": ("autograd.compile", None),  # the package, callable as compile itself
+    "CompiledFunction": ("autograd.compile", "CompiledFunction"),
+    "TraceError": ("autograd.compile", "TraceError"),
     "draw": ("autograd.viz", "draw"),
     "to_dot": ("autograd.viz", "to_dot"),
     "to_html": ("autograd.viz", "to_html"),

@@ -499,7 +499,7 @@ _COMPILED = "compiled reverse"
 
 def compile_function(f: Callable[..., Any], **options: Any) -> Any:
     """`autograd.compile(f, **options)`, with the compiler loaded on first use."""
-    from autograd.compiled import compile as compile_
+    from autograd.compile import compile as compile_
 
     return compile_(f, **options)
 

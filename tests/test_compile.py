@@ -3,6 +3,7 @@ not, writes readable source, and refuses traces that would freeze the data."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 
@@ -13,7 +14,8 @@ from support import require
 
 import autograd
 from autograd import Value, engine, gradients
-from autograd.compiled import _SPELLINGS, TraceError, compile
+from autograd.compile import TraceError, compile
+from autograd.compile.spelling import spelling_of
 from autograd.losses import logsumexp
 from autograd.nn import MLP
 from autograd.testing import OP_NAMES, expression_graphs, op_cases
@@ -67,13 +69,30 @@ def test_every_op_agrees_with_the_dynamic_engine(name, data):
         assert_close(g, e)
 
 
-def test_every_primitive_of_the_engine_is_written_inline():
-    primitives = [v for v in vars(engine).values() if isinstance(v, engine.Primitive)]
-    assert len(primitives) > 20
-    missing = [p.name for p in primitives if p not in _SPELLINGS]
-    assert missing == []
-    assert "math.pow(x, 3.0)" in compile(lambda x: x ** 3).trace(2.0).source
+def test_every_op_of_the_table_is_written_from_its_entry():
+    # every unary and binary op of the table has a spelling in float code and in numpy code
+    # (its template, or its own float function where the template would disagree)
+    for op in engine.OPS.values():
+        if op.arity in (1, 2):
+            for array in (False, True):
+                assert spelling_of(op, array) is not None, (op.name, array)
+    assert "x ** 3" in compile(lambda x: x ** 3).trace(2.0).source
     assert "0.1 * x" in compile(lambda x: autograd.leaky_relu(x, 0.1)).trace(2.0).source
+    assert "math.exp(x)" in compile(autograd.exp).trace(2.0).source
+    # math.sin refuses infinity where the engine gives nan: the engine's own sin is called
+    assert "_sin(x)" in compile(autograd.sin).trace(2.0).source
+
+
+def test_a_square_is_a_product_only_where_it_cannot_overflow():
+    # tanh's derivative 1 - out**2: |out| <= 1
+    assert "1.0 - t * t" in compile(autograd.tanh).trace(0.5).source
+    # x ** 2 of any number stays a power: the engine raises OverflowError at 1e200 ** 2
+    square = compile(lambda x: x ** 2)
+    assert "x ** 2" in square.trace(3.0).source
+    with pytest.raises(OverflowError, match=r"compile\(<lambda>\): .*overflow"):
+        square(1e200)
+    with pytest.raises(OverflowError):
+        (Value(1e200) ** 2)
 
 
 @pytest.mark.parametrize("f", [
@@ -255,12 +274,12 @@ def test_the_forward_pass_alone_returns_any_outputs():
 
 def test_without_numpy_the_error_names_the_extra(monkeypatch):
     np = require("numpy", "fast")
-    import autograd.compiled as compiled_module
+    import autograd._optional as optional
 
     def no_numpy(name):
         raise ImportError(name)
 
-    monkeypatch.setattr(compiled_module.importlib, "import_module", no_numpy)
+    monkeypatch.setattr(optional.importlib, "import_module", no_numpy)
     compiled = compile(squared_error, batch_args=["x", "y"])
     with pytest.raises(ImportError, match=r"scalar-autograd\[fast\]"):
         compiled(WEIGHTS, np.array([[1.0, 2.0]]), np.array([1.0]))
@@ -283,9 +302,9 @@ def f(x, y):
     t1 = (0.0 if t <= 0.0 else t) / y
     t2 = x - t1
     # backward: g_v is d(output)/d(v)
-    g = -(1.0 / y) * (1.0 if t > 0.0 else 0.0) * (1.0 - math.pow(t, 2.0))
+    g = -1.0 / y * (1.0 if t > 0.0 else 0.0) * (1.0 - t * t)
     g_x = 1.0 + g * y
-    g_y = -(-t1 / y) + g * x
+    g_y = t1 / y + g * x
     return t2, (g_x, g_y)"""
 
 
@@ -434,3 +453,208 @@ def test_a_list_mixing_values_and_numbers_is_read_item_by_item():
     nested = compile(lambda m: m[0][0] * m[1][0])
     assert nested([[3.0], [Value(2.0)]]) == (6.0, ([[2.0], [3.0]],))
     assert nested([[Value(3.0)], [2.0]]) == (6.0, ([[2.0], [3.0]],))
+
+
+# ----------------------------------------------------------------------------------------------
+# The package: importable every way, callable as compile itself, loaded only when used
+# ----------------------------------------------------------------------------------------------
+
+
+def run_python(code):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=root, env={"PYTHONPATH": str(root), "PATH": ""}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_compile_is_reached_every_way_and_only_loaded_when_used():
+    out = run_python(
+        "import sys, autograd\n"
+        "print('autograd.compile' in sys.modules)\n"
+        "print(autograd.compile(lambda x: x * x)(3.0))\n"
+        "from autograd import compile\n"
+        "print(compile(lambda x: x * x)(2.0))\n"
+        "import autograd.compile\n"
+        "print(autograd.compile(lambda x: x * x)(1.0), autograd.compile is compile)\n"
+        "from autograd.compile import compile as function, CompiledFunction, TraceError\n"
+        "print(isinstance(function(abs), CompiledFunction), issubclass(TraceError, ValueError))\n"
+        "from autograd.compiled import compile as old, CompiledFunction as Old\n"
+        "print(old is function, Old is CompiledFunction, autograd.TraceError is TraceError)\n")
+    assert out.split("\n") == [
+        "False", "(9.0, (6.0,))", "(4.0, (4.0,))", "(1.0, (2.0,)) True", "True True",
+        "True True True", ""]
+
+
+def test_the_package_imported_first_is_callable_too():
+    out = run_python("import autograd.compile\nimport autograd\n"
+                     "print(autograd.compile(lambda x: 2.0 * x)(1.0))\n")
+    assert out == "(2.0, (2.0,))\n"
+
+
+# ----------------------------------------------------------------------------------------------
+# dot's bias operand, and networks written with it
+# ----------------------------------------------------------------------------------------------
+
+
+def test_dot_with_a_bias_compiles_in_every_mode():
+    def affine(w, x, b):
+        return autograd.dot(w, x, bias=b) * 2.0
+
+    value, (dw, dx, db) = compile(affine)([1.0, 2.0], [3.0, 4.0], 0.5)
+    assert value == 2.0 * (1.0 * 3.0 + 2.0 * 4.0 + 0.5)
+    assert (dw, dx, db) == ([6.0, 8.0], [2.0, 4.0], 2.0)  # d/dw = 2x, d/dx = 2w, d/db = 2
+    xs = [[3.0, 4.0], [-1.0, 0.5]]
+    looped = compile(affine, batch_args=["x"])
+    outputs, (dw, db) = looped([1.0, 2.0], xs, 0.5)
+    assert outputs == [23.0, 2.0 * (-1.0 + 1.0 + 0.5)]
+    assert (dw, db) == ([4.0, 9.0], 4.0)  # sums over the two samples
+    np = require("numpy", "fast")
+    arrays = compile(affine, batch_args=["x"])
+    outputs, (dw, db) = arrays([1.0, 2.0], np.array(xs), 0.5)
+    assert outputs.tolist() == [23.0, 1.0] and dw.tolist() == [4.0, 9.0] and db == 4.0
+
+
+def test_a_one_element_dot_with_a_number_for_weight_runs_on_arrays():
+    np = require("numpy", "fast")
+    compiled = compile(lambda x, w: autograd.dot([w], [x]), batch_args=[0])
+    outputs, (dw,) = compiled(np.array([1.0, 2.0]), 3.0)
+    assert outputs.tolist() == [3.0, 6.0] and dw == 3.0  # d/dw = x, summed
+
+
+def layered(params, x, sizes=(3, 4, 2)):
+    """A small network written with dot(w, x, bias=b): tanh hidden layer, linear output."""
+    k, h = 0, list(x)
+    for depth, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
+        out = []
+        for _ in range(n_out):
+            w, b = params[k:k + n_in], params[k + n_in]
+            k += n_in + 1
+            z = autograd.dot(w, h, bias=b)
+            out.append(autograd.tanh(z) if depth < len(sizes) - 2 else z)
+        h = out
+    return h
+
+
+def layered_loss(params, x, t):
+    z = layered(params, x)
+    return logsumexp(z) - autograd.dot(t, z)
+
+
+@pytest.mark.parametrize("kind", ["loop", "numpy"])
+def test_a_network_with_biased_dots_agrees_with_the_engine(kind):
+    rng = random.Random(7)
+    params = [rng.uniform(-1, 1) for _ in range(3 * 4 + 4 + 4 * 2 + 2)]
+    xs = [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(6)]
+    ts = [[1.0, 0.0] if rng.random() < 0.5 else [0.0, 1.0] for _ in range(6)]
+    compiled = compile(layered_loss, argnums=0, batch_args=["x", "t"])
+    if kind == "numpy":
+        np = require("numpy", "fast")
+        losses, grad = compiled(params, np.array(xs), np.array(ts))
+        assert "W @ x_rows + b" in compiled.source  # a layer, bias included, as one product
+        assert "g_params[index1] += g_b" in compiled.source  # the biases' gradient, summed
+        grad = grad.tolist()
+    else:
+        losses, grad = compiled(params, xs, ts)
+    totals = [0.0] * len(params)
+    for i, (x, t) in enumerate(zip(xs, ts)):
+        leaves = [Value(p) for p in params]
+        out = layered_loss(leaves, x, t)
+        assert_close(float(losses[i]), out.data)
+        for j, g in enumerate(gradients(out, leaves)):
+            totals[j] += g
+    for g, e in zip(grad, totals):
+        assert_close(g, e, 1e-11)
+
+
+# ----------------------------------------------------------------------------------------------
+# Same inputs, same answer or same error, in every mode
+# ----------------------------------------------------------------------------------------------
+
+
+def engine_raises(f, *xs):
+    leaves = [Value(x) for x in xs]
+    with pytest.raises(engine.OpError) as caught:
+        out = f(*leaves)
+        gradients(out, leaves)
+    return caught.value
+
+
+@pytest.mark.parametrize("f, bad, kind", [
+    (lambda w, x: w / x, 0.0, ZeroDivisionError),
+    (lambda w, x: autograd.log(w * x), -1.0, ValueError),
+    (lambda w, x: autograd.sqrt(w * x), -1.0, ValueError),
+    (lambda w, x: autograd.sqrt(w * x), 0.0, ZeroDivisionError),  # backward: 1 / (2 sqrt 0)
+    (lambda w, x: autograd.asin(w * x), 1.0, ValueError),
+    (lambda w, x: (w * x) ** 0.5, -1.0, ValueError),
+    (lambda w, x: (w * x) ** 0.5, 0.0, ZeroDivisionError),
+    (lambda w, x: autograd.exp(w * x), 400.0, OverflowError),
+    (lambda w, x: autograd.pow(x, w), -2.0, ValueError),  # a Value exponent: base > 0
+], ids=["div", "log", "sqrt", "sqrt'", "asin", "root", "root'", "exp", "pow"])
+@pytest.mark.parametrize("mode", ["scalar", "loop", "numpy"])
+def test_the_engines_errors_in_every_mode_name_the_op_and_the_sample(f, bad, kind, mode):
+    expected = engine_raises(f, 2.0, bad)
+    assert isinstance(expected, kind)
+    if mode == "scalar":
+        compiled = compile(f)
+        compiled(2.0, 0.25)
+        with pytest.raises(kind) as caught:
+            compiled(2.0, bad)
+        sample = None
+    else:
+        compiled = compile(f, batch_args=["x"])
+        xs = [0.25, 0.125, bad, bad]  # the first failing sample is 2
+        if mode == "numpy":
+            np = require("numpy", "fast")
+            xs = np.array(xs)
+        compiled(2.0, xs[:2])
+        with pytest.raises(kind) as caught:
+            compiled(2.0, xs)
+        sample = 2
+    error = caught.value
+    assert type(error) is type(expected) and error.op is expected.op
+    assert str(error) == f"compile(<lambda>): {expected}" + (
+        f" (sample {sample} of the batch)" if sample is not None else "")
+    assert error.sample == sample
+
+
+def test_an_error_at_the_traced_sample_is_the_engines_too():
+    np = require("numpy", "fast")
+    compiled = compile(lambda x, w: w / x, batch_args=[0])
+    with pytest.raises(ZeroDivisionError, match=r"compile\(<lambda>\): 3\.0 / 0\.0: division "
+                                                r"by zero \(sample 0 of the batch\)"):
+        compiled(np.array([0.0, 2.0]), 3.0)  # traced at sample 0
+    assert compiled(np.array([1.0, 2.0]), 3.0)[0].tolist() == [3.0, 1.5]
+
+
+def test_pow_with_a_value_exponent_refuses_a_negative_base_as_the_engine_does():
+    with pytest.raises(ValueError, match=r"pow\(-3\.0, 2\.0\): operand outside the domain"):
+        compile(lambda x: autograd.pow(x, 2.0))(-3.0)
+    with pytest.raises(ValueError):
+        autograd.pow(Value(-3.0), 2.0)
+
+
+@pytest.mark.parametrize("mode", ["scalar", "loop", "numpy"])
+def test_infinities_follow_ieee_in_every_mode(mode):
+    def f(x, y):
+        return autograd.sin(x) + x * y + autograd.tanh(x) - x
+
+    points = [(math.inf, 2.0), (-math.inf, 0.0), (math.nan, 1.0), (1.0, 1e308)]
+    expected = [dynamic(f, *p) for p in points]
+    if mode == "scalar":
+        compiled = compile(f, argnums=(0, 1))
+        results = [compiled(*p) for p in points]
+    else:
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        if mode == "numpy":
+            np = require("numpy", "fast")
+            xs, ys = np.array(xs), np.array(ys)
+        values, (gx, gy) = compile(f, batch_args=[0, 1], argnums=(0, 1))(xs, ys)
+        results = [(values[j], (gx[j], gy[j])) for j in range(len(points))]
+    for (value, grads), (want, want_grads) in zip(results, expected):
+        for a, b in zip((value, *grads), (want, *want_grads)):
+            assert (math.isnan(a) and math.isnan(b)) or a == b, (a, b)

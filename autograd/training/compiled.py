@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd import _optional, losses
-from autograd.compiled import CompiledFunction, compile
+from autograd.compile import CompiledFunction, compile
 from autograd.engine import dot, softplus
 from autograd.nn import MLP
 from autograd.training.backends import Backend, LossFunction, StepResult
