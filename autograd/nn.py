@@ -423,11 +423,11 @@ class Neuron(Module):
         return self.activation != "identity"
 
     def forward(self, x: Sequence[Any]) -> Value:
-        """act(w . x + b) as a `dot` node (plus one activation node)."""
-        return self._fire([*_inputs(x, len(self.w), "Neuron"), Value(1.0)])
+        """act(w . x + b) as one `dot` node with its bias (plus one activation node)."""
+        return self._fire(_inputs(x, len(self.w), "Neuron"))
 
-    def _fire(self, x_and_one: list[Value]) -> Value:
-        z = dot([*self.w, self.b], x_and_one)  # z = w . x + b * 1
+    def _fire(self, x: list[Value]) -> Value:
+        z = dot(self.w, x, bias=self.b)  # z = w . x + b, one node
         return z if self._act is None else self._act(z)
 
     def __repr__(self) -> str:
@@ -488,8 +488,7 @@ class Layer(Module):
         return self._outputs(_inputs(x, self.n_in, "Layer"))
 
     def _outputs(self, x: list[Value]) -> list[Value]:
-        x_and_one = [*x, Value(1.0)]
-        return [neuron._fire(x_and_one) for neuron in self.neurons]
+        return [neuron._fire(x) for neuron in self.neurons]
 
     def forward(self, x: Sequence[Any]) -> Value | list[Value]:
         """The neurons' outputs: a list, or the single Value when there is one neuron."""
