@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import html
 import importlib.util
 import inspect
 import re
@@ -151,16 +150,16 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 def _op_table() -> str:
     from autograd.engine import OPS
 
-    def cell(text: str) -> str:
-        return html.escape(text).replace("|", "\\|")
+    def cell(text: str) -> str:  # inside a code span: only the table's own `|` needs care
+        return text.replace("|", "\\|")
 
     rows = ["| name | shown as | operands | local derivative(s) |", "| --- | --- | --- | --- |"]
     for name, op in OPS.items():
         arity = getattr(op, "arity", 0)
         formula = getattr(op, "formula", None) or {}
-        partials = "; ".join(f"∂/∂{operand} = `{text}`" for operand, text in formula.items())
+        partials = "; ".join(f"∂/∂{operand} = `{cell(text)}`" for operand, text in formula.items())
         rows.append(f"| `{name}` | `{cell(getattr(op, 'symbol', name))}` | "
-                    f"{arity if arity else 'any number'} | {cell(partials) or '-'} |")
+                    f"{arity if arity else 'any number'} | {partials or '-'} |")
     return "\n".join(rows) + "\n"
 
 

@@ -88,7 +88,7 @@ def test_sources_name_every_article() -> None:
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site built once with `mkdocs build --strict`, notebooks executed."""
     require("mkdocs", "docs")
-    for module in ("material", "mkdocstrings", "mkdocs_jupyter", "jupyter_server_mathjax"):
+    for module in ("material", "mkdocstrings", "mkdocs_jupyter", "mathjax"):
         require(module, "docs")
     site = tmp_path_factory.mktemp("site")
     # The notebooks' kernels inherit this environment. CI set (as CI sets it) gives hypothesis
@@ -111,7 +111,7 @@ def test_build_is_strict_and_complete(built_site: Path) -> None:
     for page in ["index.html", "architecture/index.html", "sources/index.html",
                  "api/engine/index.html", "explainers/neuron/index.html",
                  "notebooks/01_chain_rule_and_gates/index.html",
-                 "assets/mathjax/MathJax.js"]:
+                 "assets/mathjax/tex-svg.js"]:
         assert (built_site / page).is_file(), page
     for name in ("neuron", "reuse", "softmax", "mlp"):
         page = (built_site / "explainers" / "live" / f"{name}.html").read_text(encoding="utf-8")
@@ -188,16 +188,14 @@ def test_pages_load_in_chromium_without_errors(served_site: str) -> None:
                 assert page.title(), f"{path}: no title"
                 for frame in page.locator("iframe.explainer").all():
                     frame.scroll_into_view_if_needed()  # lazy frames load once seen
-                    inner = frame.content_frame
-                    assert inner is not None
+                    inner = frame.element_handle().content_frame()
+                    assert inner is not None, f"{path}: an explainer frame has no document"
                     inner.wait_for_selector("#next", timeout=15_000)
                     before = inner.text_content("#caption")
                     inner.click("#next")  # the embedded explainer runs
                     assert inner.text_content("#caption") != before, f"{path}: explainer idle"
                 if path.startswith("notebooks/0"):  # MathJax (served locally) typeset the maths
-                    page.wait_for_function("window.MathJax && MathJax.Hub && "
-                                           "document.querySelector('.MathJax, .MathJax_CHTML')",
-                                           timeout=20_000)
+                    page.wait_for_selector("mjx-container svg", state="attached", timeout=20_000)
         finally:
             browser.close()
-    assert problems == []
+    assert problems == [], "\n".join(problems)
