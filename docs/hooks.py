@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -42,6 +43,9 @@ def _notebooks() -> list[Path]:
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """List every notebook in the Tutorials section of the navigation."""
+    # The notebooks' kernels inherit this environment: draw into the page (the inline
+    # backend), whatever MPLBACKEND the shell had (Agg would draw nothing there).
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     for entry in config.nav or []:
         if isinstance(entry, dict) and TUTORIALS in entry:
             section = entry[TUTORIALS]
