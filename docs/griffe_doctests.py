@@ -1,4 +1,4 @@
-"""A griffe extension for the API reference: docstring examples shown as Python sessions.
+"""A griffe extension for the API reference: docstring examples shown as interactive Python.
 
 The library's docstrings are prose followed by `>>>` examples (run by the test suite as
 doctests). Markdown would read `>>>` as nested quotes, so each run of example lines (the

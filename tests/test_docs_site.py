@@ -121,7 +121,7 @@ def test_build_is_strict_and_complete(built_site: Path) -> None:
     plots = re.findall(r'<img[^>]* src="data:image/png;base64,', moons)
     # the data, the loss curve and the decision boundary
     assert len(plots) >= 3, f"the two-moons tutorial shows {len(plots)} plots"
-    # the API reference was generated from the docstrings, examples fenced as sessions
+    # the API reference was generated from the docstrings, examples fenced as code
     engine = (built_site / "api" / "engine" / "index.html").read_text(encoding="utf-8")
     assert "topological_order" in engine and "&gt;&gt;&gt;" in engine
     assert "&gt; &gt; &gt;" not in engine and "<blockquote>" not in engine
