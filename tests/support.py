@@ -8,7 +8,10 @@ from types import ModuleType
 
 import pytest
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# In CI every extra is installed, so a missing one is a failure; the lean runs of noxfile.py
+# install only the test-core extra, and there the tests of other extras skip.
+IN_CI = (os.environ.get("CI", "").lower() in ("1", "true", "yes")
+         and not os.environ.get("AUTOGRAD_LEAN_RUN"))
 
 
 def require(module: str, extra: str) -> ModuleType:
