@@ -36,7 +36,7 @@ KEPT_METADATA = {
     "language_info": {"name": "python"},
 }
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
-_IMAGE_TYPES = ("image/png", "image/svg+xml", "image/jpeg")
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def notebooks(prefixes: list[str] | None = None) -> list[pathlib.Path]:
@@ -97,11 +97,42 @@ def execute(path: pathlib.Path, time_limit: float | None = None) -> Any:
 def tidy(notebook: Any) -> Any:
     """Drop what changes from run to run and says nothing: timestamps, kernel version details."""
     notebook.metadata = json.loads(json.dumps(KEPT_METADATA))
-    for cell in notebook.cells:
+    for index, cell in enumerate(notebook.cells):
         cell.metadata.pop("execution", None)
-        for output in cell.get("outputs", []):
-            output.get("metadata", {}).pop("transient", None)
+        if cell.cell_type == "code":
+            cell.outputs = merged_streams(cell.outputs)
+            for number, output in enumerate(cell.outputs):
+                output.get("metadata", {}).pop("transient", None)
+                data = output.get("data", {})
+                # Object reprs carry memory addresses, and widgets a random model id (their
+                # state is not stored); both are fixed so a re-run rewrites the same file.
+                if isinstance(data.get("text/plain"), str | list):
+                    data["text/plain"] = normalise_text(_joined(data["text/plain"]))
+                view = data.get(WIDGET_VIEW)
+                if isinstance(view, dict) and "model_id" in view:
+                    view["model_id"] = f"cell{index}-output{number}"
     return notebook
+
+
+def merged_streams(outputs: list[Any]) -> list[Any]:
+    """Outputs with consecutive stream outputs of one stream joined: how a printed text is
+    split into messages depends on the kernel's timing, not on the notebook."""
+    merged: list[Any] = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream"
+                and previous.get("name") == output.get("name")):
+            previous = dict(previous)
+            previous["text"] = _joined(previous.get("text", "")) + _joined(output.get("text", ""))
+            merged[-1] = type(output)(previous)
+        else:
+            merged.append(output)
+    return merged
+
+
+def _joined(text: str | list[str]) -> str:
+    return "".join(text) if isinstance(text, list) else text
 
 
 def write(notebook: Any, path: pathlib.Path) -> None:
@@ -155,14 +186,15 @@ def differences(committed: Any, fresh: Any) -> Iterator[str]:
         return
     for number, (old, new) in enumerate(zip(old_cells, new_cells), start=1):
         where = f"code cell {number} ({first_line(new.source)!r})"
-        old_kinds = [output_kinds(o) for o in old.outputs]
-        new_kinds = [output_kinds(o) for o in new.outputs]
+        old_outputs, new_outputs = merged_streams(old.outputs), merged_streams(new.outputs)
+        old_kinds = [output_kinds(o) for o in old_outputs]
+        new_kinds = [output_kinds(o) for o in new_outputs]
         if old_kinds != new_kinds:
             yield f"{where}: outputs {old_kinds} committed, {new_kinds} now"
             continue
         if NONDETERMINISTIC in new.metadata.get("tags", []):
             continue
-        for o, n in zip(old.outputs, new.outputs):
+        for o, n in zip(old_outputs, new_outputs):
             before, after = output_text(o), output_text(n)
             if before != after:
                 yield f"{where}: output text changed:\n{diff_lines(before, after)}"
