@@ -140,7 +140,8 @@ def test_notebook_outputs_are_current(path: pathlib.Path) -> None:
     for index, cell in enumerate(fresh.cells):
         for output in cell.get("outputs", []):
             size = len(json.dumps(output))
-            assert size < OUTPUT_LIMIT_BYTES, f"{path.name}: cell {index} has a {size // 1024} KB output"
+            assert size < OUTPUT_LIMIT_BYTES, (
+                f"{path.name}: cell {index} has a {size // 1024} KB output")
     changed = list(runner.differences(committed, fresh))
     assert not changed, (
         f"{path.name}: the committed outputs are not what the notebook gives now; {REFRESH}\n"
