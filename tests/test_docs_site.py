@@ -115,7 +115,7 @@ def test_build_is_strict_and_complete(built_site: Path) -> None:
         assert (built_site / page).is_file(), page
     for name in ("neuron", "reuse", "softmax", "mlp"):
         page = (built_site / "explainers" / "live" / f"{name}.html").read_text(encoding="utf-8")
-        assert 'id="graph-data"' in page
+        assert 'id="ag-data"' in page
     # the notebooks ran during the build: their pages hold outputs (images among them)
     moons = (built_site / "notebooks" / "05_two_moons" / "index.html").read_text(encoding="utf-8")
     plots = re.findall(r'<img[^>]* src="data:image/png;base64,', moons)
@@ -192,10 +192,10 @@ def test_pages_load_in_chromium_without_errors(served_site: str) -> None:
                     frame.scroll_into_view_if_needed()  # lazy frames load once seen
                     inner = frame.element_handle().content_frame()
                     assert inner is not None, f"{path}: an explainer frame has no document"
-                    inner.wait_for_selector("#next", timeout=15_000)
-                    before = inner.text_content("#caption")
-                    inner.click("#next")  # the embedded explainer runs
-                    assert inner.text_content("#caption") != before, f"{path}: explainer idle"
+                    inner.wait_for_selector(".ag-explainer[data-ready]", timeout=30_000)
+                    before = inner.text_content(".ag-caption")
+                    inner.click('[data-act="next"]')  # the embedded explainer runs
+                    assert inner.text_content(".ag-caption") != before, f"{path}: explainer idle"
                 if path.startswith("notebooks/0"):  # MathJax (served locally) typeset the maths
                     page.wait_for_selector("mjx-container svg", state="attached", timeout=20_000)
         finally:
