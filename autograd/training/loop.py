@@ -258,7 +258,8 @@ def train(
     loss_fn: LossFunction = losses.binary_cross_entropy if binary else losses.cross_entropy
     sizes = [*(config.hidden or ()), dataset.n_outputs]
     check_size(dataset.n_features, sizes, config.max_parameters)
-    model = MLP(dataset.n_features, sizes, activation=config.activation, seed=config.seed)
+    model = MLP(dataset.n_features, sizes, activation=config.activation, seed=config.seed,
+                max_parameters=None)  # checked against config.max_parameters above
     params = model.parameters()
     optimizer = _make_optimizer(config, params)
     schedule = _make_schedule(config, optimizer)

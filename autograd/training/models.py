@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd.files import Checkpoint, CheckpointError
+from autograd import nn
 from autograd.nn import ACTIVATIONS, MLP
 
 __all__ = [
@@ -35,7 +36,7 @@ __all__ = [
     "model_from_checkpoint",
 ]
 
-MAX_PARAMETERS = 2_000_000
+MAX_PARAMETERS = nn.MAX_PARAMETERS  # one default limit, the library's
 MAX_LAYERS = 1_000
 
 
@@ -140,7 +141,7 @@ def model_from_checkpoint(checkpoint: Checkpoint, path: str | os.PathLike[str],
         raise fail("sizes", f"describes {count:,} parameters but the file holds "
                             f"{len(checkpoint.parameters):,}")
     model = MLP(n_in, sizes, architecture["activation"], architecture["output_activation"],
-                seed=None)
+                seed=None, max_parameters=None)  # the size was checked above, against the limit
     try:
         model.load_state_dict(checkpoint.parameters, source=os.fspath(path))
     except ValueError as error:
