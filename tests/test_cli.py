@@ -43,5 +43,5 @@ def test_a_closed_pipe_ends_quietly():
     process.stdout.readline()
     process.stdout.close()
     stderr = process.stderr.read().decode()
-    assert process.wait(timeout=30) == 141
+    assert process.wait(timeout=30) == 141, stderr[-2000:]
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr
