@@ -41,6 +41,7 @@ __all__ = [
     "Layer",
     "Module",
     "Neuron",
+    "check_architecture",
     "check_parameter_count",
     "parameter_count",
 ]
@@ -649,7 +650,7 @@ class MLP(Module):
 
     def _load_into(self, path: str | os.PathLike[str]) -> MLP:
         checkpoint = load_checkpoint(path)
-        _check_architecture(checkpoint.architecture, path, max_parameters=None)  # compared next
+        check_architecture(checkpoint.architecture, path, max_parameters=None)  # compared next
         for key, value in self.architecture.items():
             if checkpoint.architecture[key] != value:
                 raise CheckpointError(
@@ -672,7 +673,7 @@ class MLP(Module):
     @classmethod
     def _from_architecture(cls, architecture: Mapping[str, Any], path: str | os.PathLike[str],
                            max_parameters: int | None = MAX_PARAMETERS) -> MLP:
-        _check_architecture(architecture, path, max_parameters)
+        check_architecture(architecture, path, max_parameters)
         # The weights are set right after: none are drawn (the library's generator is left
         # untouched by a load).
         return cls(architecture["n_in"], architecture["sizes"], architecture["activation"],
@@ -775,8 +776,18 @@ class MLP(Module):
         return model
 
 
-def _check_architecture(architecture: Mapping[str, Any], path: str | os.PathLike[str],
-                        max_parameters: int | None) -> None:
+def check_architecture(architecture: Mapping[str, Any], path: str | os.PathLike[str],
+                       max_parameters: int | None) -> None:
+    """Check a model file's `architecture` field by field, and its size against
+    `max_parameters` (None: no limit), before anything is built; a `CheckpointError` names
+    the file and the field.
+
+    >>> check_architecture({"type": "MLP", "n_in": 2, "sizes": [0], "activation": "relu",
+    ...                     "output_activation": "identity"}, "m.json", None)
+    Traceback (most recent call last):
+    ...
+    autograd.files.CheckpointError: m.json: field 'architecture.sizes.0': expected a positive integer, got 0
+    """
     def fail(key: str, problem: str) -> CheckpointError:
         return CheckpointError(path, f"architecture.{key}", problem)
 

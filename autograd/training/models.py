@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
 
 from autograd.files import Checkpoint, CheckpointError
 from autograd import nn
-from autograd.nn import ACTIVATIONS, MLP
+from autograd.nn import MLP
 
 __all__ = [
     "MAX_LAYERS",
@@ -87,10 +86,6 @@ def check_size(n_in: int, sizes: Sequence[int], max_parameters: int | None = MAX
     return count
 
 
-def _positive_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-
-
 def model_from_checkpoint(checkpoint: Checkpoint, path: str | os.PathLike[str],
                           max_parameters: int | None = MAX_PARAMETERS) -> MLP:
     """The MLP a loaded model file describes, built only after its size is checked.
@@ -111,27 +106,8 @@ def model_from_checkpoint(checkpoint: Checkpoint, path: str | os.PathLike[str],
     def fail(key: str, problem: str) -> CheckpointError:
         return CheckpointError(path, f"architecture.{key}", problem)
 
-    expected = ("type", "n_in", "sizes", "activation", "output_activation")
-    for key in expected:
-        if key not in architecture:
-            raise fail(key, "missing")
-    for key in architecture:
-        if key not in expected:
-            raise fail(key, "unexpected field")
-    if architecture["type"] != "MLP":
-        raise fail("type", f"expected 'MLP', got {architecture['type']!r:.60}")
+    nn.check_architecture(architecture, path, max_parameters=None)  # every field, no size yet
     n_in, sizes = architecture["n_in"], architecture["sizes"]
-    if not _positive_int(n_in):
-        raise fail("n_in", f"expected a positive integer, got {n_in!r:.60}")
-    if not isinstance(sizes, list) or not sizes:
-        raise fail("sizes", f"expected a non-empty list of layer sizes, got {sizes!r:.60}")
-    for i, size in enumerate(sizes):
-        if not _positive_int(size):
-            raise fail(f"sizes.{i}", f"expected a positive integer, got {size!r:.60}")
-    for key in ("activation", "output_activation"):
-        if architecture[key] not in ACTIVATIONS:
-            raise fail(key, f"unknown activation {architecture[key]!r:.60}; expected one of "
-                            f"{', '.join(ACTIVATIONS)}")
     try:
         count = check_size(n_in, sizes, max_parameters,
                            hint="give --max-parameters to load it anyway")
