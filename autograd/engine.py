@@ -74,10 +74,13 @@ class Value:
     4.0
     """
 
-    __slots__ = ("_data", "grad", "label", "op", "parents")
+    # The parents live in two slots, `_x` and `_y` (the operands as the formulas name them),
+    # not in a tuple of their own: one object per node, not two, for Python's garbage
+    # collector to track. A node of many operands (dot, sum) keeps them as a tuple in `_x`,
+    # marked by `_y is _MANY`. Read them as `node.parents`.
+    __slots__ = ("_data", "grad", "label", "op", "_x", "_y")
 
     grad: Any  # a float, or a Value after backward(create_graph=True)
-    parents: tuple[Value, ...]
     op: Primitive | None
     label: str | None
     requires_grad = True  # a Constant says False
@@ -92,7 +95,7 @@ class Value:
                  requires_grad: bool = True) -> None:
         self._data = _to_float(data, "Value")
         self.grad = 0.0
-        self.parents = ()
+        self._x = self._y = None
         self.op = None
         self.label = label
         if _slow_threads:
@@ -116,6 +119,22 @@ class Value:
                     "after a create_graph pass")
             number = _to_float(number, "Value.data")
         self._data = number
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The operands this node was computed from, in order; () for a leaf.
+
+        >>> x = Value(2.0); (x * x).parents == (x, x), x.parents
+        (True, ())
+        """
+        x, y = self._x, self._y
+        if y is None:
+            return () if x is None else (x,)
+        return x if y is _MANY else (x, y)
+
+    @parents.setter
+    def parents(self, operands: Iterable[Value]) -> None:
+        self._x, self._y = _parent_slots(tuple(operands))
 
     # -- arithmetic: each operator is one primitive of the table --------------------------------
     # (__add__, __mul__, __sub__, __truediv__, their reflections, __neg__ and the unary methods
@@ -191,7 +210,7 @@ class Value:
         >>> Value(1.0).is_leaf, (Value(1.0) * 2).is_leaf
         (True, False)
         """
-        return not self.parents
+        return self._x is None
 
     # -- the REPL and notebooks ----------------------------------------------------------------
 
@@ -875,7 +894,7 @@ def _run_backward(root: Value, seed: Operand, create_graph: bool) -> None:
     # The nodes the pass changes, listed before each is first changed: those made by ops
     # (sorted, or still on the sort's stack), and the leaves with the gradients they held.
     order: list[Value] = []
-    stack: list[Value | None] = []
+    stack: list[Value] = []
     leaves: list[Value] = []
     held: list[Any] = []
     try:
@@ -888,8 +907,7 @@ def _run_backward(root: Value, seed: Operand, create_graph: bool) -> None:
         _add_held(leaves, held, create_graph)
     except BaseException:
         for node in (*order, *stack):  # nodes made by ops start every pass at zero
-            if node is not None:
-                node.grad = 0.0
+            node.grad = 0.0
         for leaf, grad in zip(leaves, held):  # leaves get back exactly what they held
             leaf.grad = grad
         raise
@@ -959,12 +977,11 @@ def _add_held(leaves: list[Value], held: list[Any], create_graph: bool) -> None:
             leaf.grad = before + (leaf.grad if leaf.grad.__class__ is float else leaf.grad)
 
 
-_SORTED = object()  # the mark of a node whose parents are all in the order
+_SORTED = object()  # the mark of a node in the order (or of a leaf met in this pass)
 _SORTING = object()  # the mark of a node whose parents are being sorted
-_LEAF = object()  # the mark of a leaf met in this pass
 
 
-def _backward_order(root: Value, order: list[Value], stack: list[Value | None],
+def _backward_order(root: Value, order: list[Value], stack: list[Value],
                     leaves: list[Value], held: list[Any]) -> None:
     """Fill `order` with the nodes made by ops that `root` depends on, parents first, and
     `leaves` with the leaves met and `held` with the gradients they held; reset all their
@@ -974,39 +991,47 @@ def _backward_order(root: Value, order: list[Value], stack: list[Value | None],
     nodes. Every node is on `stack` or in `order` before it is marked, and every leaf in
     `leaves` and `held`, so an interrupted pass can find and erase every mark.
     """
-    if not root.parents:
+    if root._x is None:
         if not isinstance(root, Constant):
             leaves.append(root)
             held.append(root.grad)
             root.grad = 0.0
         return
+    # Depth first. A node is met twice on top of the stack: first it is marked _SORTING and
+    # its unsorted parents are pushed above it; when it is on top again, they are all sorted,
+    # so it joins the order (and only then leaves the stack). A DAG has no cycle, so a node
+    # marked _SORTING is never pushed again while its parents are still on the stack.
     stack.append(root)
     pop, push, append = stack.pop, stack.append, order.append
     while stack:
         node = stack[-1]
-        if node is None:
-            pop()
-            node = stack[-1]
+        mark = node.grad
+        if mark is _SORTING:  # met again: its parents are sorted
             append(node)  # listed in the order first, then taken off the stack
             pop()
-            node.grad = _SORTED  # type: ignore[union-attr]
+            node.grad = _SORTED
             continue
-        mark = node.grad
-        if mark is _SORTING or mark is _SORTED:
+        if mark is _SORTED:  # pushed twice, by two children: already in the order
             pop()
             continue
-        push(None)  # the node stays on the stack, under a marker, while its parents sort
         node.grad = _SORTING
-        for parent in reversed(node.parents):
+        y = node._y  # the parents, last first (so the first is sorted first), read from slots
+        if y is None:
+            last_first = (node._x,)
+        elif y is _MANY:
+            last_first = node._x[::-1]
+        else:
+            last_first = (y, node._x)
+        for parent in last_first:
             mark = parent.grad
-            if mark is _SORTING or mark is _SORTED or mark is _LEAF:
+            if mark is _SORTED:  # (no parent can be _SORTING: that would be a cycle)
                 continue
-            if parent.parents:
+            if parent._x is not None:
                 push(parent)
-            elif parent.__class__ is not Constant:
+            elif parent.__class__ is not Constant:  # a leaf, met for the first time
                 leaves.append(parent)
                 held.append(mark)
-                parent.grad = _LEAF
+                parent.grad = _SORTED
     for node in order:
         node.grad = 0.0
     for node in leaves:
@@ -1185,6 +1210,19 @@ def hooks(watcher: Hooks) -> Iterator[None]:
         _mode.refresh()
 
 
+_MANY = object()  # in a node's `_y` slot: `_x` holds the tuple of its operands
+
+
+def _parent_slots(parents: tuple[Value, ...]) -> tuple[Any, Any]:
+    """What a node's `_x` and `_y` slots hold for these parents."""
+    n = len(parents)
+    if n == 2:
+        return parents
+    if n == 1:
+        return parents[0], None
+    return (None, None) if n == 0 else (parents, _MANY)
+
+
 def _record(op: Primitive, data: float, parents: tuple[Value, ...]) -> Value:
     """The node `op` produced: in the graph when recording, a plain leaf otherwise."""
     out = _new_value(Value)
@@ -1192,14 +1230,14 @@ def _record(op: Primitive, data: float, parents: tuple[Value, ...]) -> Value:
     out.grad = 0.0
     out.label = None
     if not _slow_threads or _mode.plain:
-        out.parents = parents
+        out._x, out._y = _parent_slots(parents)
         out.op = op
         return out
     if _mode.grad_enabled:
-        out.parents = parents
+        out._x, out._y = _parent_slots(parents)
         out.op = op
     else:
-        out.parents = ()
+        out._x = out._y = None
         out.op = None
     watcher = _mode.hooks
     if watcher is not None:
@@ -1214,7 +1252,7 @@ def _constant(data: float) -> Value:
     """A leaf for a plain number met inside an expression: it takes no gradient."""
     out = _new_value(Constant)
     out._data = data
-    out.parents = ()
+    out._x = out._y = None
     out.op = None
     out.label = None
     if _slow_threads:
@@ -1462,7 +1500,7 @@ def _dot_partials(operands: Sequence[Any]) -> tuple[Any, ...]:
 # from the table's entries (their `spelling` and `formula`), so the most common ops run without
 # a call per node. Every other op takes the general path through `derivative`.
 
-_INLINE = (add, sub, mul)  # binary ops whose forward cannot raise: built inline by operators
+_INLINE = (mul, add, sub)  # binary ops whose forward cannot raise: built inline by operators
 
 
 def _operator_source(op: Primitive, method: str, reflected: bool) -> str:
@@ -1473,7 +1511,8 @@ def _operator_source(op: Primitive, method: str, reflected: bool) -> str:
         out = _new_value(Value)
         out._data = {spelled}
         out.grad = 0.0
-        out.parents = (self, other)
+        out._x = self
+        out._y = other
         out.op = {op.name}
         out.label = None
         return out"""
@@ -1494,16 +1533,18 @@ def _chain_rule_source() -> str:
             partial = formula.replace("x", "x._data").replace("y", "y._data")
             term = "g" if partial == "1" else "-g" if partial == "-1" else f"g * {partial}"
             lines.append(f"                {parent}.grad += {term}")
-        branches.append(f"            elif op is {op.name}:  # {op.formula}\n"
-                        "                x, y = parents\n" + "\n".join(lines))
+        branches.append(f"            {'elif' if branches else 'if'} op is {op.name}:  # {op.formula}\n"
+                        "                x = node._x\n                y = node._y\n"
+                        + "\n".join(lines))
     return f"""
 def _chain_rule(order, root, watcher):
     for node in reversed(order):
-        parents = node.parents
         op = node.op
         g = node.grad
         try:
-            if op is dot_:  # {dot_.formula}
+{chr(10).join(branches)}
+            elif op is dot_:  # {dot_.formula}
+                parents = node.parents
                 n = len(parents) // 2
                 for w, x in zip(parents[:n], parents[n:n + n]):
                     w.grad += g * x._data
@@ -1511,14 +1552,14 @@ def _chain_rule(order, root, watcher):
                 if len(parents) % 2:
                     parents[-1].grad += g
             elif op is sum_:  # {sum_.formula}
-                for x in parents:
+                for x in node.parents:
                     x.grad += g
-{chr(10).join(branches)}
             elif op.arity == 1:  # any other op of one operand: its derivative, called
-                (x,) = parents
+                x = node._x
                 x.grad += g * op.derivative(x._data, node._data)
             elif op.arity == 2:  # ... of two operands
-                x, y = parents
+                x = node._x
+                y = node._y
                 dx, dy = op.derivative(x._data, y._data, node._data)
                 x.grad += g * dx
                 y.grad += g * dy
@@ -1592,7 +1633,8 @@ class _Unary(Primitive):
         out = _new_value(Value)
         out._data = data
         out.grad = 0.0
-        out.parents = (x,)
+        out._x = x
+        out._y = None
         out.op = self
         out.label = None
         return out
@@ -1616,7 +1658,8 @@ class _Binary(Primitive):
         out = _new_value(Value)
         out._data = data
         out.grad = 0.0
-        out.parents = (a, b)
+        out._x = a
+        out._y = b
         out.op = self
         out.label = None
         return out
