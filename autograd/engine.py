@@ -901,6 +901,8 @@ def _run_backward(root: Value, seed: Operand, create_graph: bool) -> None:
         _backward_order(root, order, stack, leaves, held)
         root.grad = seed if create_graph or not isinstance(seed, Value) else seed._data
         if create_graph:
+            for node in (*order[:-1], *leaves):  # recorded sums start from a plain 0.0
+                node.grad = 0.0
             _chain_rule_recorded(order, root)
         else:
             _chain_rule(order, root, _mode.hooks)
@@ -977,19 +979,24 @@ def _add_held(leaves: list[Value], held: list[Any], create_graph: bool) -> None:
             leaf.grad = before + (leaf.grad if leaf.grad.__class__ is float else leaf.grad)
 
 
-_SORTED = object()  # the mark of a node in the order (or of a leaf met in this pass)
-_SORTING = object()  # the mark of a node whose parents are being sorted
+class _Mark(float):
+    """A 0.0 that the sort tells apart from every other 0.0 by its identity (see below)."""
+
+    __slots__ = ()
 
 
 def _backward_order(root: Value, order: list[Value], stack: list[Value],
                     leaves: list[Value], held: list[Any]) -> None:
     """Fill `order` with the nodes made by ops that `root` depends on, parents first, and
-    `leaves` with the leaves met and `held` with the gradients they held; reset all their
-    grads to 0.0, so the pass sums into them alone (`_add_held` adds the leaves' back).
+    `leaves` with the leaves met and `held` with the gradients they held. Every grad they
+    hold afterwards is 0.0, so the pass sums into them alone (`_add_held` adds the leaves'
+    back).
 
     While sorting, a node's `grad` slot holds its mark, so the sort needs no set of visited
-    nodes. Every node is on `stack` or in `order` before it is marked, and every leaf in
-    `leaves` and `held`, so an interrupted pass can find and erase every mark.
+    nodes. The marks are two zeros made for this pass, told apart from any other number by
+    identity: `sorting` (the node's parents are being sorted) and `done` (the node is in
+    the order, or is a leaf met in this pass). Being zeros, they are where the chain rule
+    starts summing, and a node that an interrupted pass leaves marked still reads 0.0.
     """
     if root._x is None:
         if not isinstance(root, Constant):
@@ -997,45 +1004,55 @@ def _backward_order(root: Value, order: list[Value], stack: list[Value],
             held.append(root.grad)
             root.grad = 0.0
         return
-    # Depth first. A node is met twice on top of the stack: first it is marked _SORTING and
-    # its unsorted parents are pushed above it; when it is on top again, they are all sorted,
-    # so it joins the order (and only then leaves the stack). A DAG has no cycle, so a node
-    # marked _SORTING is never pushed again while its parents are still on the stack.
+    sorting, done = _Mark(), _Mark()
+    # Depth first. A node is met twice: first it goes back on the stack, marked `sorting`,
+    # under the parents not yet met; when it is popped again they are all sorted, so it
+    # joins the order. (No parent can be marked `sorting`: that would be a cycle.)
     stack.append(root)
-    pop, push, append = stack.pop, stack.append, order.append
     while stack:
-        node = stack[-1]
+        node = stack.pop()
         mark = node.grad
-        if mark is _SORTING:  # met again: its parents are sorted
-            append(node)  # listed in the order first, then taken off the stack
-            pop()
-            node.grad = _SORTED
+        if mark is sorting:  # met again: its parents are sorted
+            order.append(node)
+            node.grad = done
             continue
-        if mark is _SORTED:  # pushed twice, by two children: already in the order
-            pop()
+        if mark is done:  # pushed twice, by two children: already in the order
             continue
-        node.grad = _SORTING
-        y = node._y  # the parents, last first (so the first is sorted first), read from slots
-        if y is None:
-            last_first = (node._x,)
-        elif y is _MANY:
-            last_first = node._x[::-1]
-        else:
-            last_first = (y, node._x)
-        for parent in last_first:
-            mark = parent.grad
-            if mark is _SORTED:  # (no parent can be _SORTING: that would be a cycle)
-                continue
-            if parent._x is not None:
-                push(parent)
-            elif parent.__class__ is not Constant:  # a leaf, met for the first time
-                leaves.append(parent)
+        stack.append(node)
+        node.grad = sorting
+        # Push the parents not yet met, the last first (so the first is sorted first). A
+        # leaf is listed, with the gradient it held, the first time it is met. The two
+        # parents of a binary node are read from their slots, with no tuple built.
+        y = node._y
+        if y is _MANY:
+            for parent in node._x[::-1]:
+                mark = parent.grad
+                if mark is not done:
+                    if parent._x is not None:
+                        stack.append(parent)
+                    elif parent.__class__ is not Constant:
+                        leaves.append(parent)
+                        held.append(mark)
+                        parent.grad = done
+            continue
+        if y is not None:
+            mark = y.grad
+            if mark is not done:
+                if y._x is not None:
+                    stack.append(y)
+                elif y.__class__ is not Constant:
+                    leaves.append(y)
+                    held.append(mark)
+                    y.grad = done
+        x = node._x
+        mark = x.grad
+        if mark is not done:
+            if x._x is not None:
+                stack.append(x)
+            elif x.__class__ is not Constant:
+                leaves.append(x)
                 held.append(mark)
-                parent.grad = _SORTED
-    for node in order:
-        node.grad = 0.0
-    for node in leaves:
-        node.grad = 0.0
+                x.grad = done
 
 
 def gradients(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) -> list[Any]:

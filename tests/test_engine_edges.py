@@ -40,6 +40,7 @@ class Interrupt(Exception):
 
 def test_interrupts_at_random_points_of_backward_leave_the_graph_unchanged():
     out, leaves = mlp_like(1)
+    made = [n for n in autograd.topological_order(out) if not n.is_leaf]
     reference = expected_grads(1)
     # leaves hold something already: the pass must add to it, or leave it exactly alone
     held = [0.25 * i for i in range(len(leaves))]
@@ -68,6 +69,9 @@ def test_interrupts_at_random_points_of_backward_leave_the_graph_unchanged():
             signal.setitimer(signal.ITIMER_REAL, 0)
             armed[0] = False
             grads = [leaf.grad for leaf in leaves]
+            # every node made by an op holds a number (0.0 where the pass was cut short),
+            # never one of the sort's marks as something else
+            assert all(isinstance(n.grad, float) and math.isfinite(n.grad) for n in made)
             # never partial: exactly as before the pass, or exactly one whole pass added
             if grads == held:
                 untouched += 1
@@ -225,3 +229,16 @@ def test_requires_grad_false_makes_a_constant():
     assert c.grad == 0.0 and x.grad == 5.0
     number = y.parents[1].parents[0]  # the 2.0 mixed into the expression
     assert isinstance(number, Constant) and number.grad == 0.0
+
+
+def test_after_a_pass_every_gradient_is_a_plain_float():
+    # the sort marks nodes with zeros of its own; the chain rule replaces every one of them
+    out, leaves = mlp_like(2, width=4, depth=3)
+    out.backward()
+    for node in autograd.topological_order(out):
+        if not isinstance(node, Constant):
+            assert type(node.grad) is float, node
+    x = Value(3.0)
+    y = x * x
+    y.backward()
+    assert type(x.grad) is float and type(y.grad) is float and x.grad == 6.0
