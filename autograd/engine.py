@@ -1009,8 +1009,12 @@ def _backward_order(root: Value, order: list[Value], stack: list[Value],
     # under the parents not yet met; when it is popped again they are all sorted, so it
     # joins the order. (No parent can be marked `sorting`: that would be a cycle.)
     stack.append(root)
-    while stack:
-        node = stack.pop()
+    pop = stack.pop
+    while True:
+        try:
+            node = pop()
+        except IndexError:  # the stack is empty: every node is in the order
+            break
         mark = node.grad
         if mark is sorting:  # met again: its parents are sorted
             order.append(node)

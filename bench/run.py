@@ -49,6 +49,7 @@ class Row:
     held: float | None = None        # bytes per node held after forward and backward
     peak: float | None = None        # bytes per node at the peak
     note: str = ""
+    ratio: float | None = None       # median over the repeats of total / baseline beside it
 
 
 @dataclass
@@ -58,13 +59,41 @@ class Table:
     rows: list[Row]
 
 
-def timed(forward: Callable[[], Any], backward: Callable[[Any], Any] | None, repeat: int
-          ) -> tuple[float, float | None, float | None]:
+# The workload's plain-float step, timed beside every repeat of an engine (see `timed`).
+_reference: list[Callable[[], Any]] = []
+
+
+def reference_time() -> float:
+    """Seconds for one run of the plain-float reference: the best of three if it is short."""
+    (step,) = _reference
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+        if times[0] > 0.02:
+            break
+    return min(times)
+
+
+def set_reference(step: Callable[[], Any] | None) -> None:
+    _reference[:] = [step] if step is not None else []
+
+
+def timed(forward: Callable[[], Any], backward: Callable[[Any], Any] | None, repeat: int,
+          ratios: list[float] | None = None) -> tuple[float, float | None, float | None]:
     """Median total, forward and backward seconds over `repeat` runs (garbage collected
-    between runs, outside the timings)."""
+    between runs, outside the timings).
+
+    With a reference set (the workload's plain-float step), it is also timed right before
+    and right after every run, and `ratios` gets each run's total over the mean of the two:
+    on a shared machine, whose speed drifts from one second to the next, the ratio of two
+    timings taken side by side is far steadier than the ratio of two medians taken apart.
+    """
     totals, forwards, backwards = [], [], []
     for _ in range(repeat):
         gc.collect()
+        before = reference_time() if _reference and ratios is not None else None
         start = time.perf_counter()
         state = forward()
         middle = time.perf_counter()
@@ -72,6 +101,8 @@ def timed(forward: Callable[[], Any], backward: Callable[[Any], Any] | None, rep
             backward(state)
         end = time.perf_counter()
         del state  # the next run starts with no graph alive
+        if before is not None and ratios is not None:
+            ratios.append((end - start) / ((before + reference_time()) / 2))
         totals.append(end - start)
         forwards.append(middle - start)
         backwards.append(end - middle)
@@ -82,8 +113,10 @@ def timed(forward: Callable[[], Any], backward: Callable[[Any], Any] | None, rep
 
 def measured(engine: str, forward: Callable[[], Any], backward: Callable[[Any], Any] | None,
              repeat: int, nodes: int | None = None, note: str = "") -> Row:
-    total, f, b = timed(forward, backward, repeat)
-    return Row(engine, total, f, b, nodes, note=note)
+    ratios: list[float] = []
+    total, f, b = timed(forward, backward, repeat, ratios)
+    return Row(engine, total, f, b, nodes, note=note,
+               ratio=statistics.median(ratios) if ratios else None)
 
 
 def memory(row: Row, forward: Callable[[], Any], backward: Callable[[Any], Any]) -> Row:
@@ -137,9 +170,12 @@ def check(what: str, value: float, expected: float, grads: Sequence[float],
 
 
 def baseline_row(forward: Callable[[], Any], step: Callable[[], Any], repeat: int) -> Row:
+    """The plain-float rows' timing; `step` becomes the reference the next rows run beside."""
+    set_reference(None)
     total, _, _ = timed(step, None, repeat)
     f, _, _ = timed(forward, None, repeat)
-    return Row("plain floats (baseline)", total, f, total - f)
+    set_reference(step)
+    return Row("plain floats (baseline)", total, f, total - f, ratio=1.0)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -190,10 +226,10 @@ def mlp_step(repeat: int) -> Table:
         on_values.sgd_update(bparams, 0.0)
 
     rows.append(memory(measured("autograd, dynamic (micrograd's + and * nodes)", forward_binary,
-                                backward_binary, max(3, repeat // 2), bnodes),
+                                backward_binary, repeat, bnodes),
                        forward_binary, backward_binary))
     rows.append(measured("  the same, gc off while building", without_gc(forward_binary),
-                         backward_binary, max(3, repeat // 2), bnodes))
+                         backward_binary, repeat, bnodes))
     del loss
 
     # compiled: the whole step traced once (100 samples written out), then an SGD update
@@ -387,7 +423,9 @@ def digits(repeat: int) -> Table:
     check("digits", step(numbers, b_xs, onehots[0], 1.0), loss.data,
           [a - b for a, b in zip(start, numbers)], [p.grad for p in params])
     del loss
-    rows = [Row("plain floats (baseline)", timed(baseline_epoch, None, repeat)[0])]
+    set_reference(None)
+    rows = [Row("plain floats (baseline)", timed(baseline_epoch, None, repeat)[0], ratio=1.0)]
+    set_reference(baseline_epoch)
 
     def dynamic_epoch() -> None:
         for p, x in zip(params, start):
@@ -461,7 +499,8 @@ def cells(table: Table) -> list[list[str]]:
             f"{row.nodes:,}" if row.nodes else "-",
             _ms(row.forward), _ms(row.backward), _ms(row.total), rate,
             f"{row.held:.0f} / {row.peak:.0f}" if row.held is not None else "-",
-            "n/a" if math.isnan(row.total) else f"{row.total / base:.2f}x",
+            "n/a" if math.isnan(row.total) else
+            f"{row.ratio if row.ratio is not None else row.total / base:.2f}x",
             row.note,
         ])
     return out
