@@ -891,8 +891,9 @@ def _run_backward(root: Value, seed: Operand, create_graph: bool) -> None:
     """
     if not isinstance(seed, Value):
         seed = _to_float(seed, "backward")
-    # The nodes the pass changes, listed before each is first changed: those made by ops
-    # (sorted, or still on the sort's stack), and the leaves with the gradients they held.
+    # The nodes the pass changes, listed as it changes them: those made by ops (sorted, or
+    # still on the sort's stack; one just popped holds a mark, which reads 0.0), and the
+    # leaves with the gradients they held.
     order: list[Value] = []
     stack: list[Value] = []
     leaves: list[Value] = []

@@ -217,6 +217,13 @@ def mlp_step(repeat: int) -> Table:
     layers, bparams = on_values.binary_model(sizes, SEED)
     loss = on_values.binary_loss(layers, bparams, xs, ys, ALPHA)
     bnodes = len(topological_order(loss))
+    loss.backward()
+    stepped = list(numbers)
+    check("MLP step, micrograd's nodes", step(stepped, xs, ys, 1.0, ALPHA), loss.data,
+          [a - b for a, b in zip(numbers, stepped)], [p.grad for p in bparams])
+    for p in bparams:
+        p.grad = 0.0
+    del loss  # no graph but the one being timed is alive while it is timed
 
     def forward_binary() -> Value:
         return on_values.binary_loss(layers, bparams, xs, ys, ALPHA)
@@ -230,7 +237,6 @@ def mlp_step(repeat: int) -> Table:
                        forward_binary, backward_binary))
     rows.append(measured("  the same, gc off while building", without_gc(forward_binary),
                          backward_binary, repeat, bnodes))
-    del loss
 
     # compiled: the whole step traced once (100 samples written out), then an SGD update
     whole = compile_function(lambda ps, xs, ys: on_values.mlp_loss(model, ps, xs, ys, ALPHA),
@@ -248,7 +254,7 @@ def mlp_step(repeat: int) -> Table:
 
     # compiled per sample, the batch as lists (a loop) and as numpy arrays
     def per_sample(ps: list[Value], x: list[Value], y: Value) -> Value:
-        margin = autograd.relu(1.0 + (-y) * model(x)) * (1.0 / len(ys))
+        margin = autograd.relu(1.0 + (-y) * on_values.one_output(model(x))) * (1.0 / len(ys))
         return margin + (ALPHA / len(ys)) * autograd.sum_values([p * p for p in ps])
 
     looped = compile_function(per_sample, argnums=0, batch_args=["x", "y"])
@@ -275,6 +281,7 @@ def mlp_step(repeat: int) -> Table:
         mg_model, mg_params = others.micrograd_mlp(sizes, SEED)
         loss = others.micrograd_loss(mg_model, mg_params, xs, ys, ALPHA)
         mg_nodes = others.count_micrograd_nodes(loss)
+        del loss
 
         def mg_forward() -> Any:
             return others.micrograd_loss(mg_model, mg_params, xs, ys, ALPHA)
