@@ -194,16 +194,20 @@ def mlp_step(repeat: int) -> Table:
     rows = [baseline_row(lambda: forward_only(list(numbers), xs, ys, LR, ALPHA),
                          lambda: step(list(numbers), xs, ys, LR, ALPHA), repeat)]
 
+    def checked_nodes(what: str, loss: Value, params: list[Value]) -> int:
+        """The graph's node count, once its loss and gradients match the baseline's."""
+        nodes = len(topological_order(loss))
+        loss.backward()
+        stepped = list(numbers)
+        check(what, step(stepped, xs, ys, 1.0, ALPHA), loss.data,
+              [a - b for a, b in zip(numbers, stepped)], [p.grad for p in params])
+        for p in params:
+            p.grad = 0.0
+        return nodes
+
+    # (each check's graph is dropped before the timings: only the graph being timed is alive)
     model, params = on_values.mlp_model(sizes, SEED)
-    loss = on_values.mlp_loss(model, params, xs, ys, ALPHA)
-    nodes = len(topological_order(loss))
-    loss.backward()
-    stepped = list(numbers)
-    check("MLP step", step(stepped, xs, ys, 1.0, ALPHA), loss.data,
-          [a - b for a, b in zip(numbers, stepped)], [p.grad for p in params])
-    for p in params:
-        p.grad = 0.0
-    del loss
+    nodes = checked_nodes("MLP step", on_values.mlp_loss(model, params, xs, ys, ALPHA), params)
 
     def forward() -> Value:
         return on_values.mlp_loss(model, params, xs, ys, ALPHA)
@@ -216,15 +220,8 @@ def mlp_step(repeat: int) -> Table:
                                 repeat, nodes), forward, backward))
 
     layers, bparams = on_values.binary_model(sizes, SEED)
-    loss = on_values.binary_loss(layers, bparams, xs, ys, ALPHA)
-    bnodes = len(topological_order(loss))
-    loss.backward()
-    stepped = list(numbers)
-    check("MLP step, micrograd's nodes", step(stepped, xs, ys, 1.0, ALPHA), loss.data,
-          [a - b for a, b in zip(numbers, stepped)], [p.grad for p in bparams])
-    for p in bparams:
-        p.grad = 0.0
-    del loss  # no graph but the one being timed is alive while it is timed
+    bnodes = checked_nodes("MLP step, micrograd's nodes",
+                           on_values.binary_loss(layers, bparams, xs, ys, ALPHA), bparams)
 
     def forward_binary() -> Value:
         return on_values.binary_loss(layers, bparams, xs, ys, ALPHA)
