@@ -50,6 +50,16 @@ class Series:
     dashed: bool = False
 
 
+def _chart_open(kind: str, chart_id: str | None, width: float, height: float, title: str,
+                font_size: int) -> list[str]:
+    """The opening of a chart's <svg> element and its <title>: the first parts of its text."""
+    return ['<svg xmlns="http://www.w3.org/2000/svg" class="chart ' + kind + '"'
+            + (f' id="{escape(chart_id)}"' if chart_id else "")
+            + f' width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img"'
+            f' aria-label="{escape(title)}" style="{_FONT};font-size:{font_size}px">',
+            f"<title>{escape(title)}</title>"]
+
+
 def _num(x: float) -> str:
     """A coordinate with two decimals and no trailing zeros."""
     text = f"{x:.2f}".rstrip("0").rstrip(".")
@@ -164,11 +174,7 @@ def line_chart(series: Sequence[Series], *, title: str, x_label: str, y_label: s
             fraction = (y - y_low) / ((y_high - y_low) or 1.0)
         return top + plot_h - fraction * plot_h
 
-    parts = ['<svg xmlns="http://www.w3.org/2000/svg" class="chart line-chart"'
-             + (f' id="{escape(chart_id)}"' if chart_id else "")
-             + f' width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img"'
-             f' aria-label="{escape(title)}" style="{_FONT};font-size:11px">',
-             f"<title>{escape(title)}</title>",
+    parts = [*_chart_open("line-chart", chart_id, width, height, title, 11),
              f'<text x="{left}" y="16" font-size="13" font-weight="600">{escape(title)}</text>']
     # grid and ticks
     for t in y_ticks:
@@ -246,11 +252,7 @@ def heatmap(matrix: Sequence[Sequence[int]], *, title: str, row_label: str, colu
     n_columns = max((len(row) for row in matrix), default=0)
     left, top = 62, 52
     width, height = left + n_columns * cell + 12, top + n_rows * cell + 12
-    parts = ['<svg xmlns="http://www.w3.org/2000/svg" class="chart heatmap"'
-             + (f' id="{escape(chart_id)}"' if chart_id else "")
-             + f' width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img"'
-             f' aria-label="{escape(title)}" style="{_FONT};font-size:12px">',
-             f"<title>{escape(title)}</title>",
+    parts = [*_chart_open("heatmap", chart_id, width, height, title, 12),
              f'<text x="{left + n_columns * cell / 2:.1f}" y="16" text-anchor="middle" '
              f'fill="#222">{escape(column_label)} &#8594;</text>',
              f'<text transform="translate(16 {top + n_rows * cell / 2:.1f}) rotate(-90)" '
@@ -339,11 +341,7 @@ def scatter(points: Sequence[Sequence[float]], classes: Sequence[int],
     def sy(y: float) -> float:
         return size - (y - y_low) / ((y_high - y_low) or 1.0) * size
 
-    parts = ['<svg xmlns="http://www.w3.org/2000/svg" class="chart scatter"'
-             + (f' id="{escape(chart_id)}"' if chart_id else "")
-             + f' width="{size}" height="{size}" viewBox="0 0 {size} {size}" role="img" '
-             f'aria-label="{escape(title)}" style="{_FONT};font-size:11px">',
-             f"<title>{escape(title)}</title>",
+    parts = [*_chart_open("scatter", chart_id, size, size, title, 11),
              f'<rect width="{size}" height="{size}" fill="#fff"/>']
     if regions:
         rows, columns = len(regions), max(len(row) for row in regions)

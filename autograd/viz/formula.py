@@ -93,19 +93,18 @@ def parse(text: str) -> Tree:
         position += 1
         return token
 
-    def expression() -> Tree:
-        tree = product()
-        while peek() in ("+", "-"):
-            op = "add" if take() == "+" else "sub"
-            tree = (op, tree, product())
+    def left_to_right(operand: Callable[[], Tree], ops: dict[str, str]) -> Tree:
+        # operand (op operand)*, grouped from the left: a - b - c is (a - b) - c
+        tree = operand()
+        while peek() in ops:
+            tree = (ops[take()], tree, operand())
         return tree
 
+    def expression() -> Tree:
+        return left_to_right(product, {"+": "add", "-": "sub"})
+
     def product() -> Tree:
-        tree = unary()
-        while peek() in ("*", "/"):
-            op = "mul" if take() == "*" else "div"
-            tree = (op, tree, unary())
-        return tree
+        return left_to_right(unary, {"*": "mul", "/": "div"})
 
     def unary() -> Tree:
         if peek() == "-":
