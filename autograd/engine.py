@@ -144,6 +144,8 @@ class Value:
         return self
 
     def __pow__(self, exponent: Operand) -> Value:
+        if exponent.__class__ is float:  # the common case, x ** 2.0: no checks to make
+            return power(exponent)(self)
         if isinstance(exponent, Value):
             return pow(self, exponent)
         if _is_foreign_array(exponent):
@@ -1526,12 +1528,33 @@ _INLINE = (mul, add, sub)  # binary ops whose forward cannot raise: built inline
 
 
 def _operator_source(op: Primitive, method: str, reflected: bool) -> str:
+    """An operator method of Value: `self <op> other`, or `other <op> self` if reflected.
+
+    For the inline ops it builds the node in place when `other` is a Value (the common case)
+    or a plain float or int (held by a Constant leaf); anything else, and any recording
+    mode, takes the general path through the op, which checks and explains.
+    """
     left, right = ("other", "self") if reflected else ("self", "other")
-    spelled = op.spelling[0].format(f"{left}._data", f"{right}._data")  # type: ignore[index]
-    fast = "" if reflected or op not in _INLINE else f"""
-    if other.__class__ is Value and not _slow_threads:
+    general = f"return {op.name}({left}, {right})"
+    first, second = ("number", "self") if reflected else ("self", "number")
+    if op not in _INLINE:  # its forward may raise: the op's own call path runs it
+        return f"""
+def {method}(self, other):
+    cls = other.__class__
+    if (cls is float or cls is int) and not _slow_threads:  # a plain number, as a Constant
+        try:
+            number = _constant(float(other))
+        except OverflowError:  # an int too large for a float: the general path says so
+            {general}
+        return {op.name}({first}, {second})
+    if _is_foreign_array(other):
+        return NotImplemented
+    {general}
+"""
+    on_values = "" if reflected else f"""
+    if cls is Value:
         out = _new_value(Value)
-        out._data = {spelled}
+        out._data = {op.spelling[0].format("self._data", "other._data")}
         out.grad = 0.0
         out._x = self
         out._y = other
@@ -1539,10 +1562,49 @@ def _operator_source(op: Primitive, method: str, reflected: bool) -> str:
         out.label = None
         return out"""
     return f"""
-def {method}(self, other):{fast}
+def {method}(self, other):
+    cls = other.__class__
+    if _slow_threads:  # a recording mode is on: the general path tells it about the node
+        if _is_foreign_array(other):
+            return NotImplemented
+        {general}{on_values}
+    if cls is float or cls is int:  # a plain number, held by a Constant leaf
+        number = _new_value(Constant)
+        try:
+            number._data = float(other)
+        except OverflowError:  # an int too large for a float: the general path says so
+            {general}
+        number._x = number._y = None
+        number.op = None
+        number.label = None
+        out = _new_value(Value)
+        out._data = {op.spelling[0].format(f"{first}._data", f"{second}._data")}
+        out.grad = 0.0
+        out._x = {first}
+        out._y = {second}
+        out.op = {op.name}
+        out.label = None
+        return out
     if _is_foreign_array(other):
         return NotImplemented
-    return {op.name}({left}, {right})
+    {general}
+"""
+
+
+def _negation_source() -> str:
+    """-x, built in place like the inline binary ops (its forward cannot raise either)."""
+    return f"""
+def __neg__(self):
+    if _slow_threads:
+        return neg(self)
+    out = _new_value(Value)
+    out._data = {neg.spelling[0].format("self._data")}
+    out.grad = 0.0
+    out._x = self
+    out._y = None
+    out.op = neg
+    out.label = None
+    return out
 """
 
 
@@ -1620,7 +1682,8 @@ def _install_operators() -> None:
         exec(_generated(_operator_source(op, method, reflected)), namespace)  # noqa: S102
         setattr(Value, method, namespace.pop(method))
     exec(_generated(_chain_rule_source()), namespace)  # noqa: S102 - from the table
-    Value.__neg__ = lambda self: neg(self)  # type: ignore[method-assign]
+    exec(_generated(_negation_source()), namespace)  # noqa: S102
+    Value.__neg__ = namespace.pop("__neg__")  # type: ignore[method-assign]
     # every unary function is a method too: x.exp(), x.tanh(), x.abs(), ...
     for op in OPS.values():
         if op.arity == 1 and op.family is None:

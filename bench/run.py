@@ -57,6 +57,7 @@ class Table:
     title: str
     description: str
     rows: list[Row]
+    per_op: bool = False             # (e): times per op, printed with OPS_HEADERS
 
 
 # The workload's plain-float step, timed beside every repeat of an engine (see `timed`).
@@ -481,6 +482,85 @@ def digits(repeat: int) -> Table:
 
 
 # ----------------------------------------------------------------------------------------------
+# (e) one op at a time
+# ----------------------------------------------------------------------------------------------
+
+# What people write, one expression at a time: on the engine's Values, on plain floats (the
+# baseline) and on micrograd's Values when it is installed (None: it has no such op). `z` is
+# 0.5 and `w` is 2.0 in each.
+OP_CASES: tuple[tuple[str, str, str, str | None], ...] = (
+    ("two Values", "z * w", "z * w", "z * w"),
+    ("a Value and a float", "z * 2.0", "z * 2.0", "z * 2.0"),
+    ("a float and a Value", "2.0 * z", "2.0 * z", "2.0 * z"),
+    ("a Value and an int", "z + 1", "z + 1", "z + 1"),
+    ("an int and a Value", "1 - z", "1 - z", "1 - z"),
+    ("a whole power", "z ** 2", "z ** 2", "z ** 2"),
+    ("division", "z / w", "z / w", "z / w"),
+    ("negation", "-z", "-z", "-z"),
+    ("a method", "z.tanh()", "math.tanh(z)", None),
+    ("relu", "z.relu()", "(z if z > 0.0 else 0.0)", "z.relu()"),
+    ("sum of three (starts at 0)", "sum([z, w, z])", "sum([z, w, z])", "sum([z, w, z])"),
+)
+
+
+def _op_loop(statement: str) -> Callable[[Any, Any, int], None]:
+    """A function that evaluates `statement` n times on its arguments z and w."""
+    namespace: dict[str, Any] = {"math": math}
+    exec(f"def run(z, w, n):\n    for _ in range(n):\n        {statement}\n",  # noqa: S102
+         namespace)
+    return namespace["run"]
+
+
+def _per_op(run: Callable[[Any, Any, int], None], z: Any, w: Any, n: int) -> float:
+    start = time.perf_counter()
+    run(z, w, n)
+    return (time.perf_counter() - start) / n
+
+
+def ops(repeat: int) -> Table:
+    """Seconds per op (the median over the repeats, less an empty loop's share), and each
+    against the same expression on floats, timed right before and after it."""
+    n = 20_000
+    micrograd = others.optional("micrograd.engine")
+    empty = _op_loop("pass")
+    rows = []
+    for what, on_value, on_float, on_micrograd in OP_CASES:
+        engines = [("autograd", _op_loop(on_value), Value(0.5), Value(2.0))]
+        if micrograd is not None and on_micrograd is not None:
+            engines.append(("micrograd", _op_loop(on_micrograd), micrograd.Value(0.5),
+                            micrograd.Value(2.0)))
+        reference = _op_loop(on_float)
+        for engine, run, z, w in engines:
+            times, ratios, floats = [], [], []
+            for _ in range(repeat):
+                gc.collect()
+                loop = _per_op(empty, z, w, n)
+                before = _per_op(reference, 0.5, 2.0, n) - loop
+                seconds = _per_op(run, z, w, n) - loop
+                after = _per_op(reference, 0.5, 2.0, n) - loop
+                times.append(seconds)
+                floats.append((before + after) / 2)
+                ratios.append(seconds / max((before + after) / 2, 1e-9))
+            rows.append(Row(f"{engine}: {on_value if engine == 'autograd' else on_micrograd}",
+                            statistics.median(times), note=what,
+                            ratio=statistics.median(ratios),
+                            forward=statistics.median(floats)))
+    return Table("(e) one op at a time",
+                 "What one expression costs, in ns, against the same expression on floats "
+                 "(timed before and after it; an empty loop's share taken off both).",
+                 rows, per_op=True)
+
+
+OPS_HEADERS = ["expression", "ns per op", "on floats, ns", "vs floats", "what it shows"]
+
+
+def ops_cells(table: Table) -> list[list[str]]:
+    return [[row.engine, f"{row.total * 1e9:,.0f}", f"{(row.forward or 0.0) * 1e9:,.0f}",
+             f"{row.ratio:.0f}x" if row.ratio is not None else "-", row.note]
+            for row in table.rows]
+
+
+# ----------------------------------------------------------------------------------------------
 # Printing
 # ----------------------------------------------------------------------------------------------
 
@@ -515,12 +595,16 @@ HEADERS = ["engine", "nodes", "forward ms", "backward ms", "total ms", "nodes/s"
            "bytes/node (held / peak)", "vs baseline", "note"]
 
 
+def _layout(table: Table) -> tuple[list[str], list[list[str]]]:
+    return (OPS_HEADERS, ops_cells(table)) if table.per_op else (HEADERS, cells(table))
+
+
 def print_text(table: Table) -> None:
-    rows = cells(table)
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(HEADERS[:-1])]
+    headers, rows = _layout(table)
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers[:-1])]
     print(f"\n{table.title}\n  {table.description}")
     print("  " + "  ".join(h.rjust(w) if i else h.ljust(w)
-                           for i, (h, w) in enumerate(zip(HEADERS, widths))))
+                           for i, (h, w) in enumerate(zip(headers, widths))))
     for r in rows:
         line = "  ".join(c.rjust(w) if i else c.ljust(w)
                          for i, (c, w) in enumerate(zip(r, widths)))
@@ -528,10 +612,11 @@ def print_text(table: Table) -> None:
 
 
 def print_markdown(table: Table) -> None:
+    headers, rows = _layout(table)
     print(f"\n#### {table.title}\n\n{table.description}\n")
-    print("| " + " | ".join(HEADERS) + " |")
-    print("|" + "|".join(["---"] + ["---:"] * (len(HEADERS) - 2) + ["---"]) + "|")
-    for r in cells(table):
+    print("| " + " | ".join(headers) + " |")
+    print("|" + "|".join(["---"] + ["---:"] * (len(headers) - 2) + ["---"]) + "|")
+    for r in rows:
         print("| " + " | ".join(r) + " |")
 
 
@@ -553,7 +638,7 @@ def machine() -> str:
             f"{platform.system()}; {', '.join(versions)}")
 
 
-WORKLOADS = ("mlp", "dag", "chain", "digits")
+WORKLOADS = ("mlp", "dag", "chain", "digits", "ops")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -593,6 +678,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         gc.collect()
     if "digits" in chosen:
         show(digits(repeat))
+        gc.collect()
+    if "ops" in chosen:
+        show(ops(repeat))
     return 0
 
 
