@@ -144,8 +144,10 @@ class Value:
         return self
 
     def __pow__(self, exponent: Operand) -> Value:
-        if exponent.__class__ is float:  # the common case, x ** 2.0: no checks to make
+        if exponent.__class__ is float:  # the common cases, x ** 2.0 and x ** 2: no checks
             return power(exponent)(self)
+        if exponent.__class__ is int and -_WHOLE_FLOATS <= exponent <= _WHOLE_FLOATS:
+            return power(float(exponent))(self)
         if isinstance(exponent, Value):
             return pow(self, exponent)
         if _is_foreign_array(exponent):
@@ -1235,6 +1237,7 @@ def hooks(watcher: Hooks) -> Iterator[None]:
 
 
 _MANY = object()  # in a node's `_y` slot: `_x` holds the tuple of its operands
+_WHOLE_FLOATS = 2 ** 53  # every int up to this size is exactly a float
 
 
 def _parent_slots(parents: tuple[Value, ...]) -> tuple[Any, Any]:
@@ -1527,6 +1530,13 @@ def _dot_partials(operands: Sequence[Any]) -> tuple[Any, ...]:
 _INLINE = (mul, add, sub)  # binary ops whose forward cannot raise: built inline by operators
 
 
+def _building(op: str, data: str, x: str, y: str, indent: str) -> str:
+    """The lines that make a node in place and return it: every speed path ends with them."""
+    lines = ("out = _new_value(Value)", f"out._data = {data}", "out.grad = 0.0", f"out._x = {x}",
+             f"out._y = {y}", f"out.op = {op}", "out.label = None", "return out")
+    return "".join(f"\n{indent}{line}" for line in lines)
+
+
 def _operator_source(op: Primitive, method: str, reflected: bool) -> str:
     """An operator method of Value: `self <op> other`, or `other <op> self` if reflected.
 
@@ -1551,16 +1561,12 @@ def {method}(self, other):
         return NotImplemented
     {general}
 """
+    spelling = op.spelling[0]  # type: ignore[index]
     on_values = "" if reflected else f"""
-    if cls is Value:
-        out = _new_value(Value)
-        out._data = {op.spelling[0].format("self._data", "other._data")}
-        out.grad = 0.0
-        out._x = self
-        out._y = other
-        out.op = {op.name}
-        out.label = None
-        return out"""
+    if cls is Value:{_building(op.name, spelling.format("self._data", "other._data"),
+                               "self", "other", "        ")}"""
+    on_numbers = _building(op.name, spelling.format(f"{first}._data", f"{second}._data"),
+                           first, second, "        ")
     return f"""
 def {method}(self, other):
     cls = other.__class__
@@ -1576,15 +1582,7 @@ def {method}(self, other):
             {general}
         number._x = number._y = None
         number.op = None
-        number.label = None
-        out = _new_value(Value)
-        out._data = {op.spelling[0].format(f"{first}._data", f"{second}._data")}
-        out.grad = 0.0
-        out._x = {first}
-        out._y = {second}
-        out.op = {op.name}
-        out.label = None
-        return out
+        number.label = None{on_numbers}
     if _is_foreign_array(other):
         return NotImplemented
     {general}
@@ -1596,15 +1594,23 @@ def _negation_source() -> str:
     return f"""
 def __neg__(self):
     if _slow_threads:
-        return neg(self)
-    out = _new_value(Value)
-    out._data = {neg.spelling[0].format("self._data")}
-    out.grad = 0.0
-    out._x = self
-    out._y = None
-    out.op = neg
-    out.label = None
-    return out
+        return neg(self)""" + _building("neg", neg.spelling[0].format("self._data"),  # type: ignore[index]
+                                    "self", "None", "    ") + "\n"
+
+
+def _unary_methods_source() -> str:
+    """x.exp(), x.tanh(), ...: a method per unary op that calls its forward and builds the
+    node in place (one call, where `op(x)` would make two)."""
+    return f"""
+def _unary_method_of(op):
+    def method(self):
+        if _slow_threads:
+            return op(self)
+        try:
+            data = op.forward(self._data)
+        except (ValueError, ZeroDivisionError, OverflowError) as error:
+            raise _forward_error(op, (self,), error) from None{_building("op", "data", "self", "None", "        ")}
+    return method
 """
 
 
@@ -1660,9 +1666,7 @@ def _chain_rule(order, root, watcher):
 
 
 def _unary_method(op: Primitive) -> Callable[[Value], Value]:
-    def method(self: Value) -> Value:
-        return op(self)
-
+    method = _unary_method_of(op)
     method.__name__ = method.__qualname__ = op.name
     method.__doc__ = f"{op.__doc__} The method form of `autograd.{op.name}`."
     return method
@@ -1673,18 +1677,20 @@ def _generated(source: str) -> Any:
 
 
 def _install_operators() -> None:
+    """Write out the speed paths from the table, compile them once, and give Value its
+    operators and a method for every unary function (x.exp(), x.tanh(), x.abs(), ...)."""
+    operators = (("__add__", add, False), ("__radd__", add, True),
+                 ("__sub__", sub, False), ("__rsub__", sub, True),
+                 ("__mul__", mul, False), ("__rmul__", mul, True),
+                 ("__truediv__", div, False), ("__rtruediv__", div, True))
+    source = "".join([*(_operator_source(op, method, reflected)
+                        for method, op, reflected in operators),
+                      _negation_source(), _unary_methods_source(), _chain_rule_source()])
     namespace = globals()  # the generated code reads the module's live names
-    for method, op, reflected in (
-            ("__add__", add, False), ("__radd__", add, True),
-            ("__sub__", sub, False), ("__rsub__", sub, True),
-            ("__mul__", mul, False), ("__rmul__", mul, True),
-            ("__truediv__", div, False), ("__rtruediv__", div, True)):
-        exec(_generated(_operator_source(op, method, reflected)), namespace)  # noqa: S102
+    exec(_generated(source), namespace)  # noqa: S102 - written from the table, never user text
+    for method, _, _ in operators:
         setattr(Value, method, namespace.pop(method))
-    exec(_generated(_chain_rule_source()), namespace)  # noqa: S102 - from the table
-    exec(_generated(_negation_source()), namespace)  # noqa: S102
     Value.__neg__ = namespace.pop("__neg__")  # type: ignore[method-assign]
-    # every unary function is a method too: x.exp(), x.tanh(), x.abs(), ...
     for op in OPS.values():
         if op.arity == 1 and op.family is None:
             setattr(Value, op.name, _unary_method(op))

@@ -192,3 +192,37 @@ def test_negation_is_the_neg_op_and_passes_minus_one_back(data):
     assert _same_float(y.data, general.data) and _same_float(y.data, -data)
     y.backward()
     assert x.grad == -1.0
+
+
+UNARY = sorted(name for name, op in engine.OPS.items() if op.arity == 1 and op.family is None)
+
+
+@pytest.mark.parametrize("name", UNARY)
+@given(data=st.floats(allow_nan=False, width=64))
+def test_each_unary_method_builds_what_its_function_builds(name, data):
+    """x.tanh() builds its node in place; it must match tanh(x), errors included."""
+    op = engine.OPS[name]
+    x = Value(data)
+    by_method = _outcome(lambda: getattr(x, name)())
+    by_function = _outcome(lambda: op(x))
+    assert by_method[0] == by_function[0] and by_method[2:] == by_function[2:]
+    if by_method[0] == name:
+        assert _same_float(by_method[1], by_function[1])
+        assert getattr(x, name)().parents == (x,)
+    else:
+        assert by_method == by_function  # the same error, word for word
+
+
+def test_a_method_under_a_watcher_is_heard():
+    heard = []
+
+    class Listen(Hooks):
+        def on_node(self, node, step):
+            heard.append(node.op.name)
+
+    x = Value(0.3)
+    with hooks(Listen()):
+        x.tanh().exp()
+    with no_grad():
+        y = x.tanh()
+    assert heard == ["tanh", "exp"] and y.parents == () and y.op is None
