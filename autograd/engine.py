@@ -1551,6 +1551,8 @@ def _operator_source(op: Primitive, method: str, reflected: bool) -> str:
         return f"""
 def {method}(self, other):
     cls = other.__class__
+    if cls is Value:
+        {general}
     if (cls is float or cls is int) and not _slow_threads:  # a plain number, as a Constant
         try:
             number = _constant(float(other))
@@ -1563,18 +1565,14 @@ def {method}(self, other):
 """
     spelling = op.spelling[0]  # type: ignore[index]
     on_values = "" if reflected else f"""
-    if cls is Value:{_building(op.name, spelling.format("self._data", "other._data"),
-                               "self", "other", "        ")}"""
+    if other.__class__ is Value and not _slow_threads:{_building(
+        op.name, spelling.format("self._data", "other._data"), "self", "other", "        ")}"""
     on_numbers = _building(op.name, spelling.format(f"{first}._data", f"{second}._data"),
                            first, second, "        ")
     return f"""
-def {method}(self, other):
+def {method}(self, other):{on_values}
     cls = other.__class__
-    if _slow_threads:  # a recording mode is on: the general path tells it about the node
-        if _is_foreign_array(other):
-            return NotImplemented
-        {general}{on_values}
-    if cls is float or cls is int:  # a plain number, held by a Constant leaf
+    if (cls is float or cls is int) and not _slow_threads:  # a number, held by a Constant
         number = _new_value(Constant)
         try:
             number._data = float(other)
