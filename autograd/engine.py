@@ -910,7 +910,7 @@ def _run_backward(root: Value, seed: Operand, create_graph: bool) -> None:
                 node.grad = 0.0
             _chain_rule_recorded(order, root)
         else:
-            _chain_rule(order, root, _mode.hooks)
+            _chain_rule(order, root, _mode.hooks)  # noqa: F821 - written out at import
         _add_held(leaves, held, create_graph)
     except BaseException:
         for node in (*order, *stack):  # nodes made by ops start every pass at zero
@@ -1589,16 +1589,18 @@ def {method}(self, other):{on_values}
 
 def _negation_source() -> str:
     """-x, built in place like the inline binary ops (its forward cannot raise either)."""
+    data = neg.spelling[0].format("self._data")  # type: ignore[index]
     return f"""
 def __neg__(self):
     if _slow_threads:
-        return neg(self)""" + _building("neg", neg.spelling[0].format("self._data"),  # type: ignore[index]
-                                    "self", "None", "    ") + "\n"
+        return neg(self){_building("neg", data, "self", "None", "    ")}
+"""
 
 
 def _unary_methods_source() -> str:
     """x.exp(), x.tanh(), ...: a method per unary op that calls its forward and builds the
     node in place (one call, where `op(x)` would make two)."""
+    node = _building("op", "data", "self", "None", "        ")
     return f"""
 def _unary_method_of(op):
     def method(self):
@@ -1607,7 +1609,7 @@ def _unary_method_of(op):
         try:
             data = op.forward(self._data)
         except (ValueError, ZeroDivisionError, OverflowError) as error:
-            raise _forward_error(op, (self,), error) from None{_building("op", "data", "self", "None", "        ")}
+            raise _forward_error(op, (self,), error) from None{node}
     return method
 """
 
@@ -1664,7 +1666,7 @@ def _chain_rule(order, root, watcher):
 
 
 def _unary_method(op: Primitive) -> Callable[[Value], Value]:
-    method = _unary_method_of(op)
+    method = _unary_method_of(op)  # noqa: F821 - written out and compiled at import
     method.__name__ = method.__qualname__ = op.name
     method.__doc__ = f"{op.__doc__} The method form of `autograd.{op.name}`."
     return method
