@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from autograd.files import CheckpointError, finite_float, load_checkpoint, save_checkpoint
-from autograd.engine import Value, dot, relu, sigmoid, tanh
+from autograd.engine import OPS, Value, dot, relu, sigmoid, tanh
 from autograd.rng import generator_for
 
 __all__ = [
@@ -60,6 +60,19 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
 # default keeps a save or a load around 1 GB; a file or an option that asks for more is
 # refused before anything is built.
 MAX_PARAMETERS = 2_000_000
+
+
+def _called_as_method(act: Callable[[Value], Value] | None) -> Callable[[Value], Value] | None:
+    """The activation as Value's method when the op has one (`Value.relu` for `relu`): it
+    builds the same node with one call, where calling the op object takes two.
+
+    >>> _called_as_method(relu) is Value.relu, _called_as_method(None)
+    (True, None)
+    """
+    name = getattr(act, "name", None)
+    if name is not None and OPS.get(name) is act:
+        return getattr(Value, name, act)  # type: ignore[no-any-return]
+    return act
 
 
 def _check_activation(name: str, where: str) -> Callable[[Value], Value] | None:
@@ -408,7 +421,7 @@ class Neuron(Module):
     ) -> None:
         _check_size(n_in, "Neuron: n_in")
         self.activation = _activation_name(activation, nonlin, "Neuron")
-        self._act = ACTIVATIONS[self.activation]
+        self._act = _called_as_method(ACTIVATIONS[self.activation])
         rng = _generator(seed, rng, "Neuron")
         self.w = list(map(Value, initial_weights(n_in, n_out, self.activation, rng)))
         self.b = Value(0.0)
