@@ -1548,11 +1548,12 @@ def _operator_source(op: Primitive, method: str, reflected: bool) -> str:
     general = f"return {op.name}({left}, {right})"
     first, second = ("number", "self") if reflected else ("self", "number")
     if op not in _INLINE:  # its forward may raise: the op's own call path runs it
+        on_values = "" if reflected else f"""
+    if cls is Value:
+        {general}"""
         return f"""
 def {method}(self, other):
-    cls = other.__class__
-    if cls is Value:
-        {general}
+    cls = other.__class__{on_values}
     if (cls is float or cls is int) and not _slow_threads:  # a plain number, as a Constant
         try:
             number = _constant(float(other))
@@ -1573,14 +1574,10 @@ def {method}(self, other):
 def {method}(self, other):{on_values}
     cls = other.__class__
     if (cls is float or cls is int) and not _slow_threads:  # a number, held by a Constant
-        number = _new_value(Constant)
         try:
-            number._data = float(other)
+            number = _constant(float(other))
         except OverflowError:  # an int too large for a float: the general path says so
-            {general}
-        number._x = number._y = None
-        number.op = None
-        number.label = None{on_numbers}
+            {general}{on_numbers}
     if _is_foreign_array(other):
         return NotImplemented
     {general}
